@@ -16,6 +16,7 @@ apt_packages=(
     libqscintilla2-qt6-dev qtkeychain-qt6-dev
     nlohmann-json3-dev libspdlog-dev libfmt-dev libqpid-proton-cpp12-dev libsqlite3-dev libbenchmark-dev
     desktop-file-utils appstream dpkg-dev file
+    libssl-dev qt6-websockets-dev
     nodejs npm xvfb xauth
 )
 
