@@ -1,6 +1,6 @@
 # Finds QScintilla for Qt 6 (Debian: libqscintilla2-qt6-dev), which ships no CMake config.
 # Defines the imported target QScintilla::QScintilla.
-find_package(Qt6 REQUIRED COMPONENTS Core)
+find_package(Qt6 REQUIRED COMPONENTS Core Widgets PrintSupport) # QScintilla links Widgets and PrintSupport
 get_target_property(_qt6_core_includes Qt6::Core INTERFACE_INCLUDE_DIRECTORIES)
 find_path(QScintilla_INCLUDE_DIR Qsci/qsciscintilla.h
     HINTS ${_qt6_core_includes} /usr/include/x86_64-linux-gnu/qt6 /usr/include/qt6

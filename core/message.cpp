@@ -22,7 +22,10 @@ Duration Message::effectiveTimeToLive(Duration entityDefault) const
 std::size_t Message::size() const
 {
     auto opt = [](const std::optional<std::string> &s) { return s ? s->size() : 0; };
-    return body.size() + applicationProperties.byteSize() + annotations.byteSize() + messageId.byteSize()
+    std::size_t extra = 0;
+    for (const std::string &section : extraDataSections)
+        extra += section.size();
+    return body.size() + extra + applicationProperties.byteSize() + annotations.byteSize() + messageId.byteSize()
         + correlationId.byteSize() + opt(sessionId) + opt(replyToSessionId) + opt(subject) + opt(to)
         + opt(replyTo) + opt(contentType) + opt(partitionKey) + opt(viaPartitionKey);
 }

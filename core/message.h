@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace busyard::core {
 
@@ -48,6 +49,8 @@ struct Message
     bool durable = true;             ///< header.durable
     BodyType bodyType = BodyType::Data;
     std::string body;
+    /** BodyType::Data with several data sections: the payloads of the second and later sections. */
+    std::vector<std::string> extraDataSections;
 
     // ---- set by the broker --------------------------------------------------------------------
     std::int64_t sequenceNumber = 0;

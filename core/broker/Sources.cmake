@@ -1,1 +1,9 @@
-# Sources of the broker part of busyard::core: target_sources(core PRIVATE ...) with paths relative to core/.
+# Sources of the broker part of busyard::core. Paths relative to core/.
+target_sources(core PRIVATE
+    broker/address.cpp broker/address.h
+    broker/engine.cpp broker/engine.h
+    broker/entities.cpp broker/entities.h
+    broker/ruleprogram.cpp broker/ruleprogram.h
+    broker/sqlitestore.cpp broker/sqlitestore.h
+    broker/store.h
+)

@@ -1,0 +1,111 @@
+#include "commandline.h"
+#include "logging.h"
+#include "mainwindow.h"
+#include "settings.h"
+#include "version.h"
+
+#include "core/logging.h"
+#include "models/logmodel.h"
+#include "models/qstringformatter.h"
+#include "resources/resources.h"
+
+#include <QtCore/QCommandLineParser>
+#include <QtCore/QTimer>
+#include <QtGui/QIcon>
+#include <QtWidgets/QApplication>
+
+#include <algorithm>
+#include <cstdio>
+
+using namespace busyard;
+
+namespace {
+
+QStringList argumentsOf(int argc, char *argv[])
+{
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments << QString::fromLocal8Bit(argv[i]);
+    return arguments;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication::setOrganizationName(QStringLiteral("Busyard"));
+    QCoreApplication::setApplicationName(QStringLiteral("Busyard"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(BUSYARD_VERSION));
+
+    // --help and --version (and mistakes next to them) must work without a display: answer them
+    // before QApplication exists. Otherwise parse after it, once it has taken its own options
+    // (-platform, -style, ...) out of the arguments.
+    const QStringList rawArguments = argumentsOf(argc, argv);
+    static const QStringList consoleFlags = {QStringLiteral("-h"), QStringLiteral("--help"), QStringLiteral("-?"),
+                                             QStringLiteral("--help-all"), QStringLiteral("-v"),
+                                             QStringLiteral("--version")};
+    if (std::any_of(rawArguments.cbegin() + 1, rawArguments.cend(),
+                    [](const QString &argument) { return consoleFlags.contains(argument); })) {
+        QCoreApplication console(argc, argv);
+        QCommandLineParser parser;
+        const auto parsed = app::parseCommandLine(parser, rawArguments);
+        if (!parsed) {
+            std::fprintf(stderr, "busyard: %s\nTry 'busyard --help'.\n", parsed.error().message.c_str());
+            return 2;
+        }
+        parser.process(console); // prints help or version and exits
+        return 0;
+    }
+
+    QApplication application(argc, argv);
+    QApplication::setApplicationDisplayName(QStringLiteral("Busyard"));
+    QGuiApplication::setDesktopFileName(QStringLiteral(BUSYARD_APP_ID));
+
+    QCommandLineParser parser;
+    const auto parsed = app::parseCommandLine(parser, QApplication::arguments());
+    if (!parsed) {
+        std::fprintf(stderr, "busyard: %s\nTry 'busyard --help'.\n", parsed.error().message.c_str());
+        return 2;
+    }
+    const app::CommandLineOptions &options = *parsed;
+
+    resources::initialize();
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/busyard/icons/busyard.svg")));
+    if (!options.settingsDirectory.isEmpty())
+        app::useSettingsDirectory(options.settingsDirectory);
+
+    // The model outlives the logging set-up, which outlives the window (destroyed in reverse order).
+    models::LogModel logModel;
+    app::Logging logging(&logModel, {options.logLevel, app::defaultLogDirectory(), true});
+    const auto log = core::logger("app");
+    log->info("Busyard {} starting (Qt {})", BUSYARD_VERSION, qVersion());
+    if (!logging.logFilePath().isEmpty())
+        log->info("Log file: {}", logging.logFilePath());
+    if (!options.settingsDirectory.isEmpty())
+        log->debug("Settings directory: {}", options.settingsDirectory);
+
+    app::MainWindow window(&logModel);
+    window.setLogFilePath(logging.logFilePath());
+    if (options.theme)
+        window.setTheme(*options.theme);
+    if (options.sampleNamespace) {
+        log->info("A sample namespace was requested (--sample-namespace), but the embedded emulator is not "
+                  "built yet: starting without one");
+    }
+    window.show();
+
+    int exitCode = 0;
+    if (!options.screenshotFile.isEmpty()) {
+        // Let the first log records reach the pane (flushed every 100 ms) and the layout settle.
+        QTimer::singleShot(500, &window, [&] {
+            if (!window.grab().save(options.screenshotFile)) {
+                log->error("Could not save the screenshot to {}", options.screenshotFile);
+                exitCode = 1;
+            }
+            QApplication::quit();
+        });
+    }
+    const int loopCode = QApplication::exec();
+    log->info("Busyard exiting");
+    return exitCode != 0 ? exitCode : loopCode;
+}

@@ -1,0 +1,321 @@
+#include "mainwindow.h"
+
+#include "aboutdialog.h"
+#include "version.h"
+
+#include "core/logging.h"
+#include "models/qstringformatter.h"
+#include "widgets/emptystate.h"
+#include "widgets/logview.h"
+
+#include <QtCore/QDir>
+#include <QtCore/QFileInfo>
+#include <QtCore/QSettings>
+#include <QtCore/QUrl>
+#include <QtGui/QAction>
+#include <QtGui/QActionGroup>
+#include <QtGui/QCloseEvent>
+#include <QtGui/QDesktopServices>
+#include <QtGui/QScreen>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QDockWidget>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QMenu>
+#include <QtWidgets/QMenuBar>
+#include <QtWidgets/QStackedWidget>
+#include <QtWidgets/QStatusBar>
+#include <QtWidgets/QStyle>
+#include <QtWidgets/QTabWidget>
+
+#include <algorithm>
+
+namespace busyard::app {
+
+namespace {
+
+// QSettings keys. Bump StateVersion when the dock layout changes incompatibly.
+const QString GeometryKey = QStringLiteral("mainWindow/geometry");
+const QString StateKey = QStringLiteral("mainWindow/state");
+const QString ThemeKey = QStringLiteral("appearance/theme");
+const QString LogLevelKey = QStringLiteral("log/minimumLevel");
+constexpr int StateVersion = 1;
+
+QIcon icon(const char *name)
+{
+    return QIcon(QStringLiteral(":/busyard/icons/%1.svg").arg(QLatin1String(name)));
+}
+
+} // namespace
+
+MainWindow::MainWindow(models::LogModel *logModel, QWidget *parent)
+    : QMainWindow(parent)
+{
+    Q_ASSERT(logModel);
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(tr("Busyard"));
+    setDockNestingEnabled(true);
+    setDocumentMode(true);
+
+    createCentralArea();
+    createDocks(logModel);
+    createMenus();
+    createStatusBar();
+    restoreSettings();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createCentralArea()
+{
+    m_welcome = new widgets::WelcomePage(
+        icon("busyard"), tr("Welcome to Busyard"), tr("A desktop studio for Azure Service Bus and Event Grid."),
+        this);
+    m_welcome->setObjectName(QStringLiteral("welcomePage"));
+    m_welcome->addHint(icon("connect"), tr("Connect to a namespace"),
+                       tr("Connection ▸ New Connection opens Azure Service Bus or an emulator in the "
+                          "Namespaces pane. It arrives with the Explorer."));
+    m_welcome->addHint(icon("log"), tr("Watch what happens"),
+                       tr("View ▸ Log shows every operation as it runs. Pick a level to cut the noise; "
+                          "copy records with %1.")
+                           .arg(QKeySequence(QKeySequence::Copy).toString(QKeySequence::NativeText)));
+    m_welcome->addHint(icon("theme"), tr("Light or dark"),
+                       tr("View ▸ Theme follows your desktop, or keeps Busyard light or dark."));
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("documentTabs"));
+    m_tabs->setDocumentMode(true);
+    m_tabs->setTabsClosable(true);
+    m_tabs->setMovable(true);
+    m_tabs->setUsesScrollButtons(true);
+    m_tabs->setElideMode(Qt::ElideRight);
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, &MainWindow::onTabCloseRequested);
+
+    m_documentStack = new QStackedWidget(this);
+    m_documentStack->addWidget(m_welcome);
+    m_documentStack->addWidget(m_tabs);
+    setCentralWidget(m_documentStack);
+    updateDocumentPage();
+}
+
+void MainWindow::createDocks(models::LogModel *logModel)
+{
+    m_namespaceEmptyState = new widgets::EmptyState(
+        icon("empty-namespaces"), tr("No namespaces yet"),
+        tr("Use Connection ▸ New Connection to connect to Azure Service Bus or an emulator."), this);
+    m_namespaceEmptyState->setObjectName(QStringLiteral("namespaceEmptyState"));
+    m_namespaceEmptyState->setAutoFillBackground(true);
+    m_namespaceEmptyState->setBackgroundRole(QPalette::Base);
+
+    m_namespaceDock = new QDockWidget(tr("Namespaces"), this);
+    m_namespaceDock->setObjectName(QStringLiteral("namespaceDock"));
+    m_namespaceDock->setWidget(m_namespaceEmptyState);
+    m_namespaceDock->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
+    addDockWidget(Qt::LeftDockWidgetArea, m_namespaceDock);
+
+    m_logView = new widgets::LogView(logModel, this);
+    m_logView->setObjectName(QStringLiteral("logView"));
+    m_logDock = new QDockWidget(tr("Log"), this);
+    m_logDock->setObjectName(QStringLiteral("logDock"));
+    m_logDock->setWidget(m_logView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_logDock);
+}
+
+void MainWindow::showEvent(QShowEvent *event)
+{
+    QMainWindow::showEvent(event);
+    if (m_firstShowDone)
+        return;
+    m_firstShowDone = true;
+    // First run: comfortable dock proportions. resizeDocks() only takes effect once the window has
+    // its size, hence here rather than in the constructor; a restored state keeps the user's sizes.
+    if (!m_stateRestored) {
+        resizeDocks({m_namespaceDock}, {fontMetrics().averageCharWidth() * 46}, Qt::Horizontal);
+        resizeDocks({m_logDock}, {fontMetrics().height() * 13}, Qt::Vertical);
+    }
+}
+
+void MainWindow::createMenus()
+{
+    QMenu *file = menuBar()->addMenu(tr("&File"));
+    file->setObjectName(QStringLiteral("fileMenu"));
+    QAction *quit = file->addAction(icon("quit"), tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    quit->setMenuRole(QAction::QuitRole);
+
+    QMenu *connection = menuBar()->addMenu(tr("&Connection"));
+    connection->setObjectName(QStringLiteral("connectionMenu"));
+    connection->setToolTipsVisible(true);
+    QAction *newConnection = connection->addAction(icon("connect"), tr("&New Connection…"));
+    newConnection->setObjectName(QStringLiteral("newConnectionAction"));
+    newConnection->setShortcut(QKeySequence::New);
+    newConnection->setEnabled(false);
+    newConnection->setToolTip(tr("Not available yet: connections arrive with the Explorer, which is not built yet."));
+
+    QMenu *view = menuBar()->addMenu(tr("&View"));
+    view->setObjectName(QStringLiteral("viewMenu"));
+    QAction *namespacesToggle = m_namespaceDock->toggleViewAction();
+    namespacesToggle->setIcon(icon("namespace"));
+    namespacesToggle->setText(tr("&Namespaces"));
+    namespacesToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_1));
+    view->addAction(namespacesToggle);
+    QAction *logToggle = m_logDock->toggleViewAction();
+    logToggle->setIcon(icon("log"));
+    logToggle->setText(tr("&Log"));
+    logToggle->setShortcut(QKeySequence(Qt::ALT | Qt::Key_2));
+    view->addAction(logToggle);
+    view->addSeparator();
+
+    QMenu *themeMenu = view->addMenu(icon("theme"), tr("&Theme"));
+    themeMenu->setObjectName(QStringLiteral("themeMenu"));
+    m_themeGroup = new QActionGroup(this);
+    m_themeGroup->setExclusive(true);
+    const struct { Theme theme; QString text; } themes[] = {
+        {Theme::System, tr("Follow &System")}, {Theme::Light, tr("&Light")}, {Theme::Dark, tr("&Dark")}};
+    for (const auto &entry : themes) {
+        QAction *action = themeMenu->addAction(entry.text);
+        action->setCheckable(true);
+        action->setData(static_cast<int>(entry.theme));
+        action->setObjectName(QStringLiteral("theme_") + themeKey(entry.theme));
+        m_themeGroup->addAction(action);
+        const Theme theme = entry.theme;
+        connect(action, &QAction::triggered, this, [this, theme] { setTheme(theme); });
+        if (entry.theme == Theme::System)
+            themeMenu->addSeparator();
+    }
+    view->addSeparator();
+    QAction *fullScreen = view->addAction(tr("&Full Screen"));
+    fullScreen->setCheckable(true);
+    fullScreen->setShortcut(QKeySequence::FullScreen);
+    connect(fullScreen, &QAction::toggled, this, [this](bool on) {
+        setWindowState(on ? windowState() | Qt::WindowFullScreen : windowState() & ~Qt::WindowFullScreen);
+    });
+
+    QMenu *tools = menuBar()->addMenu(tr("&Tools"));
+    tools->setObjectName(QStringLiteral("toolsMenu"));
+    tools->setToolTipsVisible(true);
+    m_openLogFolderAction = tools->addAction(icon("folder"), tr("Open &Log Folder"), this, &MainWindow::onOpenLogFolder);
+    m_openLogFolderAction->setEnabled(false);
+    tools->addAction(m_logView->clearAction());
+
+    QMenu *help = menuBar()->addMenu(tr("&Help"));
+    help->setObjectName(QStringLiteral("helpMenu"));
+    QAction *about = help->addAction(icon("about"), tr("&About Busyard…"), this, &MainWindow::showAboutDialog);
+    about->setMenuRole(QAction::AboutRole);
+    QAction *aboutQt = help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+    aboutQt->setMenuRole(QAction::AboutQtRole);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_connectionStatus = new QLabel(tr("Not connected"), this);
+    m_connectionStatus->setObjectName(QStringLiteral("connectionStatus"));
+    m_connectionStatus->setForegroundRole(QPalette::PlaceholderText);
+    m_connectionStatus->setContentsMargins(8, 0, 8, 0);
+    statusBar()->addPermanentWidget(m_connectionStatus);
+    statusBar()->showMessage(tr("Ready"), 5000);
+}
+
+int MainWindow::openTab(QWidget *page, const QIcon &icon, const QString &title)
+{
+    Q_ASSERT(page);
+    const int index = m_tabs->addTab(page, icon, title);
+    m_tabs->setCurrentIndex(index);
+    updateDocumentPage();
+    return index;
+}
+
+bool MainWindow::isWelcomeVisible() const
+{
+    return m_documentStack->currentWidget() == m_welcome;
+}
+
+void MainWindow::updateDocumentPage()
+{
+    m_documentStack->setCurrentWidget(m_tabs->count() > 0 ? static_cast<QWidget *>(m_tabs) : m_welcome);
+}
+
+void MainWindow::onTabCloseRequested(int index)
+{
+    QWidget *page = m_tabs->widget(index);
+    m_tabs->removeTab(index);
+    if (page)
+        page->deleteLater();
+    updateDocumentPage();
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    m_theme = theme;
+    applyTheme(theme);
+    for (QAction *action : m_themeGroup->actions())
+        action->setChecked(action->data().toInt() == static_cast<int>(theme));
+    QSettings().setValue(ThemeKey, themeKey(theme));
+    core::logger("app")->debug("Theme set to {}", themeKey(theme));
+}
+
+void MainWindow::setLogFilePath(const QString &path)
+{
+    m_logFilePath = path;
+    m_openLogFolderAction->setEnabled(!path.isEmpty());
+    m_openLogFolderAction->setToolTip(path.isEmpty() ? tr("No log file is being written") : path);
+    m_welcome->setFootnote(path.isEmpty() ? tr("Version %1").arg(QStringLiteral(BUSYARD_VERSION))
+                                          : tr("Version %1 · Log file: %2")
+                                                .arg(QStringLiteral(BUSYARD_VERSION), QDir::toNativeSeparators(path)));
+}
+
+void MainWindow::restoreSettings()
+{
+    QSettings settings;
+    const QByteArray geometry = settings.value(GeometryKey).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        // First run: a comfortable size, centred on the primary screen, leaving room around it.
+        const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1280, 800);
+        const QSize size = QSize(1180, 740).boundedTo(available.size() * 0.9);
+        setGeometry(QStyle::alignedRect(Qt::LeftToRight, Qt::AlignCenter, size, available));
+    }
+    m_stateRestored = restoreState(settings.value(StateKey).toByteArray(), StateVersion);
+
+    m_logView->setMinimumLevel(std::clamp(settings.value(LogLevelKey, 0).toInt(), 0, 5));
+
+    const auto theme = themeFromKey(settings.value(ThemeKey).toString());
+    setTheme(theme.value_or(Theme::System));
+}
+
+void MainWindow::saveSettings() const
+{
+    QSettings settings;
+    settings.setValue(GeometryKey, saveGeometry());
+    settings.setValue(StateKey, saveState(StateVersion));
+    settings.setValue(ThemeKey, themeKey(m_theme));
+    settings.setValue(LogLevelKey, m_logView->minimumLevel());
+}
+
+QDialog *MainWindow::showAboutDialog()
+{
+    if (!m_aboutDialog) {
+        m_aboutDialog = new AboutDialog(this);
+        m_aboutDialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_aboutDialog, &QObject::destroyed, this, [this] { m_aboutDialog = nullptr; });
+    }
+    m_aboutDialog->show();
+    m_aboutDialog->raise();
+    m_aboutDialog->activateWindow();
+    return m_aboutDialog;
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    saveSettings();
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::onOpenLogFolder()
+{
+    if (m_logFilePath.isEmpty())
+        return;
+    const QString folder = QFileInfo(m_logFilePath).absolutePath();
+    if (!QDesktopServices::openUrl(QUrl::fromLocalFile(folder)))
+        core::logger("app")->warn("Could not open the log folder {}", folder);
+}
+
+} // namespace busyard::app

@@ -1,0 +1,97 @@
+#pragma once
+
+#include "theme.h"
+
+#include <QtWidgets/QMainWindow>
+
+class QAction;
+class QActionGroup;
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QStackedWidget;
+class QTabWidget;
+
+namespace busyard::models {
+class LogModel;
+} // namespace busyard::models
+
+namespace busyard::widgets {
+class EmptyState;
+class LogView;
+class WelcomePage;
+} // namespace busyard::widgets
+
+namespace busyard::app {
+
+/**
+ * The main window: menus, the namespace dock (empty state until the Explorer provides a tree), a
+ * document area of closable tabs with a welcome page while none is open, the log dock and the status
+ * bar. Geometry, dock layout/visibility and the theme persist in the default QSettings; the
+ * constructor restores them, closing saves them.
+ */
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+
+public:
+    /** `logModel` feeds the log dock; not owned, must outlive the window. */
+    explicit MainWindow(models::LogModel *logModel, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    /** Adds a document tab (the tab widget takes ownership) and makes it current. */
+    int openTab(QWidget *page, const QIcon &icon, const QString &title);
+    QTabWidget *tabs() const { return m_tabs; }
+    /** The welcome page is the visible document page while no tab is open. */
+    bool isWelcomeVisible() const;
+
+    QDockWidget *namespaceDock() const { return m_namespaceDock; }
+    QDockWidget *logDock() const { return m_logDock; }
+    widgets::LogView *logView() const { return m_logView; }
+    widgets::EmptyState *namespaceEmptyState() const { return m_namespaceEmptyState; }
+
+    /** Applies a theme to the application, checks it in View ▸ Theme and remembers it. */
+    void setTheme(Theme theme);
+    Theme theme() const { return m_theme; }
+
+    /** Where the log file is (for Tools ▸ Open Log Folder and the welcome page); empty = none. */
+    void setLogFilePath(const QString &path);
+
+    /** Restores geometry, dock layout, theme and the log level filter from QSettings (called by the constructor). */
+    void restoreSettings();
+    void saveSettings() const;
+
+    /** Help ▸ About Busyard: opens (or raises) the non-modal About dialog and returns it. */
+    QDialog *showAboutDialog();
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+    void showEvent(QShowEvent *event) override;
+
+private:
+    void createDocks(models::LogModel *logModel);
+    void createCentralArea();
+    void createMenus();
+    void createStatusBar();
+    void updateDocumentPage();
+    void onTabCloseRequested(int index);
+    void onOpenLogFolder();
+
+    QStackedWidget *m_documentStack = nullptr;
+    widgets::WelcomePage *m_welcome = nullptr;
+    QTabWidget *m_tabs = nullptr;
+    QDockWidget *m_namespaceDock = nullptr;
+    widgets::EmptyState *m_namespaceEmptyState = nullptr;
+    QDockWidget *m_logDock = nullptr;
+    widgets::LogView *m_logView = nullptr;
+    QActionGroup *m_themeGroup = nullptr;
+    QAction *m_openLogFolderAction = nullptr;
+    QLabel *m_connectionStatus = nullptr;
+    QDialog *m_aboutDialog = nullptr;
+    QString m_logFilePath;
+    Theme m_theme = Theme::System;
+    bool m_stateRestored = false;
+    bool m_firstShowDone = false;
+};
+
+} // namespace busyard::app

@@ -1,0 +1,1 @@
+SET quantity = quantity / 2; REMOVE priority; SET sys.CorrelationId = 'low';

@@ -1,0 +1,1 @@
+SET a = 1 SET b = a + 1; SET sys.Label = b; REMOVE a SET sys.TimeToLive = '1.02:03:04.5'

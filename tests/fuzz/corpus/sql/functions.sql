@@ -1,0 +1,1 @@
+p('col' + 'or') LIKE p('pat') ESCAPE p('esc') AND newid() IS NULL

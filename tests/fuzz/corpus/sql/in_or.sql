@@ -1,0 +1,1 @@
+sys.To IN ('Store5','Store6','Store7') OR StoreId = 'Store8'

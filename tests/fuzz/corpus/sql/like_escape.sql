@@ -1,0 +1,1 @@
+code LIKE 'ABC\%' ESCAPE '\'

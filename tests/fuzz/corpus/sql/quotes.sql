@@ -1,0 +1,1 @@
+[a]]b] = 1 AND "x""y" = 'it''s' AND [unterminated

@@ -1,0 +1,1 @@
+été = 'café' AND € LIKE '_' AND [😀] = 1
