@@ -1,17 +1,21 @@
 #include "commandline.h"
+#include "embeddedemulator.h"
 #include "logging.h"
 #include "mainwindow.h"
 #include "settings.h"
 #include "version.h"
 
 #include "core/logging.h"
+#include "models/connectionmanager.h"
 #include "models/logmodel.h"
 #include "models/qstringformatter.h"
 #include "resources/resources.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QTimer>
+#include <QtCore/QUrl>
 #include <QtGui/QIcon>
+#include <QtWidgets/QStatusBar>
 #include <QtWidgets/QApplication>
 
 #include <algorithm>
@@ -88,10 +92,32 @@ int main(int argc, char *argv[])
     window.setLogFilePath(logging.logFilePath());
     if (options.theme)
         window.setTheme(*options.theme);
-    if (options.sampleNamespace) {
-        log->info("A sample namespace was requested (--sample-namespace), but the embedded emulator is not "
-                  "built yet: starting without one");
-    }
+    // The embedded emulator runs on its own thread for the whole session; its destructor (before the
+    // window's, in reverse order) stops it and joins the thread.
+    app::EmbeddedEmulator embedded;
+    window.statusBar()->addPermanentWidget(new app::EmbeddedEmulatorStatus(&embedded));
+    QObject::connect(&embedded, &app::EmbeddedEmulator::stateChanged, &window, [&embedded, &window] {
+        models::ConnectionManager *connections = window.connectionManager();
+        switch (embedded.state()) {
+        case app::EmbeddedEmulator::State::Running: {
+            const auto &e = embedded.endpoints();
+            QUrl management;
+            if (e.httpPort)
+                management = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(*e.httpPort));
+            connections->setEmbeddedEmulator(embedded.connectionString(), management);
+            break;
+        }
+        case app::EmbeddedEmulator::State::Failed:
+            connections->setEmbeddedEmulatorStopped(embedded.errorText());
+            break;
+        case app::EmbeddedEmulator::State::Stopped:
+            connections->setEmbeddedEmulatorStopped();
+            break;
+        case app::EmbeddedEmulator::State::Starting:
+            break;
+        }
+    });
+    embedded.start(options.sampleNamespace);
     window.show();
 
     int exitCode = 0;

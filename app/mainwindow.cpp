@@ -4,9 +4,14 @@
 #include "version.h"
 
 #include "core/logging.h"
+#include "core/client/namespaceconnection.h"
+#include "models/connectionmanager.h"
+#include "models/keystore.h"
 #include "models/qstringformatter.h"
 #include "widgets/emptystate.h"
+#include "widgets/explorerpane.h"
 #include "widgets/logview.h"
+#include "widgets/messagebrowser.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -56,14 +61,27 @@ MainWindow::MainWindow(models::LogModel *logModel, QWidget *parent)
     setDockNestingEnabled(true);
     setDocumentMode(true);
 
+    m_keys = new models::KeyStore(models::KeyStore::Backend::System, this);
+    m_connections = new models::ConnectionManager(m_keys, this);
+
     createCentralArea();
     createDocks(logModel);
     createMenus();
     createStatusBar();
     restoreSettings();
+    m_connections->loadProfiles();
+    updateNamespacePage();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow()
+{
+    // Message tabs use the connections: close them first.
+    while (m_tabs->count() > 0) {
+        QWidget *page = m_tabs->widget(0);
+        m_tabs->removeTab(0);
+        delete page;
+    }
+}
 
 void MainWindow::createCentralArea()
 {
@@ -72,8 +90,9 @@ void MainWindow::createCentralArea()
         this);
     m_welcome->setObjectName(QStringLiteral("welcomePage"));
     m_welcome->addHint(icon("connect"), tr("Connect to a namespace"),
-                       tr("Connection ▸ New Connection opens Azure Service Bus or an emulator in the "
-                          "Namespaces pane. It arrives with the Explorer."));
+                       tr("Connection ▸ New Connection (%1) opens Azure Service Bus or an emulator in the "
+                          "Namespaces pane. Double-click a queue or subscription to see its messages.")
+                           .arg(QKeySequence(QKeySequence::New).toString(QKeySequence::NativeText)));
     m_welcome->addHint(icon("log"), tr("Watch what happens"),
                        tr("View ▸ Log shows every operation as it runs. Pick a level to cut the noise; "
                           "copy records with %1.")
@@ -106,9 +125,22 @@ void MainWindow::createDocks(models::LogModel *logModel)
     m_namespaceEmptyState->setAutoFillBackground(true);
     m_namespaceEmptyState->setBackgroundRole(QPalette::Base);
 
+    m_explorer = new widgets::ExplorerPane(m_connections, this);
+    connect(m_explorer, &widgets::ExplorerPane::openEntityRequested, this, &MainWindow::openEntity);
+    connect(m_explorer, &widgets::ExplorerPane::statusMessage, this,
+            [this](const QString &text) { statusBar()->showMessage(text, 5000); });
+    m_namespaceStack = new QStackedWidget(this);
+    m_namespaceStack->setObjectName(QStringLiteral("namespaceStack"));
+    m_namespaceStack->addWidget(m_namespaceEmptyState);
+    m_namespaceStack->addWidget(m_explorer);
+    connect(m_connections, &models::ConnectionManager::connectionAdded, this, &MainWindow::updateNamespacePage);
+    connect(m_connections, &models::ConnectionManager::connectionRemoved, this, &MainWindow::updateNamespacePage);
+    connect(m_connections, &models::ConnectionManager::connectionChanged, this, &MainWindow::updateNamespacePage);
+    connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, this, &MainWindow::closeTabsOf);
+
     m_namespaceDock = new QDockWidget(tr("Namespaces"), this);
     m_namespaceDock->setObjectName(QStringLiteral("namespaceDock"));
-    m_namespaceDock->setWidget(m_namespaceEmptyState);
+    m_namespaceDock->setWidget(m_namespaceStack);
     m_namespaceDock->setAllowedAreas(Qt::LeftDockWidgetArea | Qt::RightDockWidgetArea);
     addDockWidget(Qt::LeftDockWidgetArea, m_namespaceDock);
 
@@ -129,7 +161,7 @@ void MainWindow::showEvent(QShowEvent *event)
     // First run: comfortable dock proportions. resizeDocks() only takes effect once the window has
     // its size, hence here rather than in the constructor; a restored state keeps the user's sizes.
     if (!m_stateRestored) {
-        resizeDocks({m_namespaceDock}, {fontMetrics().averageCharWidth() * 46}, Qt::Horizontal);
+        resizeDocks({m_namespaceDock}, {fontMetrics().averageCharWidth() * 72}, Qt::Horizontal);
         resizeDocks({m_logDock}, {fontMetrics().height() * 13}, Qt::Vertical);
     }
 }
@@ -148,8 +180,19 @@ void MainWindow::createMenus()
     QAction *newConnection = connection->addAction(icon("connect"), tr("&New Connection…"));
     newConnection->setObjectName(QStringLiteral("newConnectionAction"));
     newConnection->setShortcut(QKeySequence::New);
-    newConnection->setEnabled(false);
-    newConnection->setToolTip(tr("Not available yet: connections arrive with the Explorer, which is not built yet."));
+    newConnection->setToolTip(tr("Connect to Azure Service Bus or an emulator"));
+    connect(newConnection, &QAction::triggered, m_explorer, &widgets::ExplorerPane::newConnection);
+    // The pane's own copy of the action would make Ctrl+N ambiguous: the menu owns the shortcut.
+    m_explorer->newConnectionAction()->setShortcut({});
+    connection->addAction(m_explorer->refreshAction());
+    connection->addSeparator();
+    connection->addActions({m_explorer->newQueueAction(), m_explorer->newTopicAction(),
+                            m_explorer->newSubscriptionAction(), m_explorer->newRuleAction()});
+    connection->addAction(m_explorer->editAction());
+    connection->addAction(m_explorer->deleteAction());
+    connection->addSeparator();
+    connection->addAction(m_explorer->readOnlyAction());
+    connection->addAction(m_explorer->focusFilterAction());
 
     QMenu *view = menuBar()->addMenu(tr("&View"));
     view->setObjectName(QStringLiteral("viewMenu"));
@@ -307,6 +350,68 @@ void MainWindow::closeEvent(QCloseEvent *event)
 {
     saveSettings();
     QMainWindow::closeEvent(event);
+}
+
+bool MainWindow::isNamespaceEmptyStateVisible() const
+{
+    return m_namespaceStack->currentWidget() == m_namespaceEmptyState;
+}
+
+void MainWindow::updateNamespacePage()
+{
+    const auto *embedded = m_connections->entry(models::ConnectionManager::EmbeddedId);
+    const bool embeddedRunning = embedded && embedded->state == models::ConnectionManager::State::Open;
+    const int users = m_connections->userConnectionCount();
+    const bool empty = users == 0 && !embeddedRunning;
+    m_namespaceStack->setCurrentWidget(empty ? static_cast<QWidget *>(m_namespaceEmptyState) : m_explorer);
+    if (m_connectionStatus) {
+        const int open = users + (embeddedRunning ? 1 : 0);
+        m_connectionStatus->setText(open == 0 ? tr("Not connected") : tr("%n namespace(s)", nullptr, open));
+    }
+}
+
+void MainWindow::openEntity(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly)
+{
+    if (!connection)
+        return;
+    const QString connectionId = m_connections->idOf(connection);
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        QWidget *page = m_tabs->widget(i);
+        if (page->property("connectionId").toString() == connectionId
+            && page->property("entityPath").toString() == entityPath
+            && page->property("readOnly").toBool() == readOnly) {
+            m_tabs->setCurrentIndex(i);
+            return;
+        }
+    }
+    auto *browser = new widgets::MessageBrowser(connection, entityPath, readOnly);
+    connect(browser, &widgets::MessageBrowser::errorOccurred, this,
+            [this](const QString &message) { statusBar()->showMessage(message, 8000); });
+    browser->setProperty("connectionId", connectionId);
+    browser->setProperty("entityPath", entityPath);
+    browser->setProperty("readOnly", readOnly);
+    const auto *entry = m_connections->entry(connectionId);
+    const QString title = entityPath.endsWith(QLatin1String("/$DeadLetterQueue"))
+                              ? entityPath.section(QLatin1Char('/'), 0, -2) + tr(" (DLQ)")
+                              : entityPath;
+    const char *iconName = entityPath.contains(QLatin1String("$DeadLetterQueue")) ? "deadletter"
+                           : entityPath.contains(QLatin1String("/Subscriptions/")) ? "subscription"
+                                                                                   : "queue";
+    const int index = openTab(browser, icon(iconName), title);
+    m_tabs->setTabToolTip(index, (entry ? entry->profile.name + QStringLiteral(" · ") : QString()) + entityPath
+                                     + (readOnly ? tr(" (read-only)") : QString()));
+}
+
+void MainWindow::closeTabsOf(const QString &connectionId)
+{
+    for (int i = m_tabs->count() - 1; i >= 0; --i) {
+        QWidget *page = m_tabs->widget(i);
+        if (page->property("connectionId").toString() == connectionId) {
+            m_tabs->removeTab(i);
+            delete page;
+        }
+    }
+    updateDocumentPage();
 }
 
 void MainWindow::onOpenLogFolder()

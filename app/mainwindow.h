@@ -12,12 +12,19 @@ class QMenu;
 class QStackedWidget;
 class QTabWidget;
 
+namespace busyard::client {
+class NamespaceConnection;
+} // namespace busyard::client
+
 namespace busyard::models {
+class ConnectionManager;
+class KeyStore;
 class LogModel;
 } // namespace busyard::models
 
 namespace busyard::widgets {
 class EmptyState;
+class ExplorerPane;
 class LogView;
 class WelcomePage;
 } // namespace busyard::widgets
@@ -25,7 +32,8 @@ class WelcomePage;
 namespace busyard::app {
 
 /**
- * The main window: menus, the namespace dock (empty state until the Explorer provides a tree), a
+ * The main window: menus, the namespace dock (the Explorer's entity tree; an empty state while there is
+ * no user connection and the embedded emulator is not running), a
  * document area of closable tabs with a welcome page while none is open, the log dock and the status
  * bar. Geometry, dock layout/visibility and the theme persist in the default QSettings; the
  * constructor restores them, closing saves them.
@@ -49,6 +57,21 @@ public:
     QDockWidget *logDock() const { return m_logDock; }
     widgets::LogView *logView() const { return m_logView; }
     widgets::EmptyState *namespaceEmptyState() const { return m_namespaceEmptyState; }
+    /** The Explorer pane in the namespace dock. */
+    widgets::ExplorerPane *explorer() const { return m_explorer; }
+    /**
+     * The open namespaces. The embedded emulator is plugged in with
+     * connectionManager()->setEmbeddedEmulator(connectionString, managementUrl).
+     */
+    models::ConnectionManager *connectionManager() const { return m_connections; }
+    /** True while the namespace dock shows its empty state rather than the tree. */
+    bool isNamespaceEmptyStateVisible() const;
+
+    /**
+     * Opens (or focuses) the message tab of `entityPath` on `connection`: the Explorer's
+     * openEntityRequested() lands here.
+     */
+    void openEntity(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly);
 
     /** Applies a theme to the application, checks it in View ▸ Theme and remembers it. */
     void setTheme(Theme theme);
@@ -76,12 +99,18 @@ private:
     void updateDocumentPage();
     void onTabCloseRequested(int index);
     void onOpenLogFolder();
+    void updateNamespacePage();
+    void closeTabsOf(const QString &connectionId);
 
     QStackedWidget *m_documentStack = nullptr;
     widgets::WelcomePage *m_welcome = nullptr;
     QTabWidget *m_tabs = nullptr;
     QDockWidget *m_namespaceDock = nullptr;
     widgets::EmptyState *m_namespaceEmptyState = nullptr;
+    QStackedWidget *m_namespaceStack = nullptr;
+    models::KeyStore *m_keys = nullptr;
+    models::ConnectionManager *m_connections = nullptr;
+    widgets::ExplorerPane *m_explorer = nullptr;
     QDockWidget *m_logDock = nullptr;
     widgets::LogView *m_logView = nullptr;
     QActionGroup *m_themeGroup = nullptr;

@@ -956,6 +956,15 @@ public:
             expireMessage(e, b, it);
             return;
         }
+        if ((b.which == SubQueue::None && !e.forwardTo().empty())
+            || (b.which == SubQueue::DeadLetter && !e.forwardDeadLetteredTo().empty())) {
+            // Forwarding was enabled while this message was locked: it leaves now.
+            Message m = eraseEntry(e, b, it);
+            if (b.which == SubQueue::DeadLetter)
+                m.deadLetterSource = e.path;
+            forward(e, b.which, std::move(m), 0);
+            return;
+        }
         const Message &m = entry.msg;
         makeAvailable(e, b, key, m);
     }
@@ -1583,6 +1592,31 @@ public:
             closeReceiverWith(id, error);
     }
 
+    /** After ForwardTo / ForwardDeadLetteredMessagesTo was set: move what is stored and unlocked. */
+    void forwardStored(Entity &e)
+    {
+        auto drainBox = [&](Box &b, SubQueue from, bool enabled) {
+            if (!enabled)
+                return;
+            std::vector<MessageKey> keys;
+            for (const auto &[k, entry] : b.messages) {
+                if (!entry.locked && entry.msg.state != MessageState::Scheduled)
+                    keys.push_back(k);
+            }
+            for (const MessageKey &k : keys) {
+                auto it = b.messages.find(k);
+                if (it == b.messages.end())
+                    continue;
+                Message m = eraseEntry(e, b, it);
+                if (from == SubQueue::DeadLetter)
+                    m.deadLetterSource = e.path;
+                forward(e, from, std::move(m), 0);
+            }
+        };
+        drainBox(e.main, SubQueue::None, !e.forwardTo().empty());
+        drainBox(e.dlq, SubQueue::DeadLetter, !e.forwardDeadLetteredTo().empty());
+    }
+
     // ---- management helpers ---------------------------------------------------------------------
     Result<void> checkForwardTarget(const std::string &target, const std::string &selfPath)
     {
@@ -1879,6 +1913,9 @@ Engine::Engine(Clock &clock, std::unique_ptr<Store> store, EngineOptions options
         logger("core")->error("broker store could not be loaded: {}", d->loadResult.error().message);
         d->entities.clear();
         d->paths.clear();
+        d->timers = {};
+        // Never write into a store that could not be read: the engine continues in memory only.
+        d->store = std::make_unique<MemoryStore>();
     }
 }
 
@@ -1967,6 +2004,7 @@ Result<QueueDescription> Engine::updateQueue(QueueDescription q)
         d->closeReceiversOf(*e, makeError(ErrorCode::NotAllowed,
                                           "Cannot create a message receiver on an entity with auto-forwarding enabled."));
     d->emit(EngineEventKind::EntityUpdated, *e, SubQueue::None, nullptr);
+    d->forwardStored(*e);
     return scope.done(Result<QueueDescription>(e->queue));
 }
 
@@ -2151,6 +2189,7 @@ Result<SubscriptionDescription> Engine::updateSubscription(SubscriptionDescripti
         d->closeReceiversOf(*e, makeError(ErrorCode::NotAllowed,
                                           "Cannot create a message receiver on an entity with auto-forwarding enabled."));
     d->emit(EngineEventKind::EntityUpdated, *e, SubQueue::None, nullptr);
+    d->forwardStored(*e);
     return scope.done(Result<SubscriptionDescription>(e->sub));
 }
 

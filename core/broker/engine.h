@@ -160,7 +160,25 @@ class EnginePrivate;
  *
  * Errors (B.25): EntityNotFound ("The messaging entity '<path>' could not be found."), EntityDisabled,
  * NotAllowed, MessageSizeExceeded, QuotaExceeded, MessageLockLost, SessionLockLost,
- * SessionCannotBeLocked, MessageNotFound, InvalidArgument/ArgumentOutOfRange, StoreError.
+ * SessionCannotBeLocked, MessageNotFound, InvalidArgument/ArgumentOutOfRange, StoreError. *
+ * Choices where the reference is unconfirmed (B.26), as implemented:
+ * - sequence numbers start at 1; dead-lettered messages keep their number and enqueue time;
+ * - several rule-action copies in one subscription share the topic's number; order: the unmodified
+ *   copy first, then action copies by rule name; a failing filter wins for its subscription (one DLQ
+ *   entry, no copy); DeadLetteringOnFilterEvaluationExceptions = false: the failing rule does not match;
+ * - deferred messages count as active; abandoning a fetched deferred message increments the count and
+ *   can reach MaxDeliveryCount; deferred messages expire only when fetched;
+ * - cancelScheduled ignores unknown numbers; batch delete removes active and deferred, never locked or
+ *   scheduled messages;
+ * - failed auto-forwards (destination missing, disabled, full, too large, session rules) go to the
+ *   source's DLQ with DeadLetterReason = the .NET exception name ("MessagingEntityDisabledException",
+ *   "MessagingEntityNotFoundException", "QuotaExceededException", "MessageSizeExceededException",
+ *   "InvalidOperationException"), or to its transfer DLQ with forwardFailuresToTransferDeadLetter; a
+ *   dead-lettered message whose ForwardDeadLetteredMessagesTo fails lands in the transfer DLQ;
+ * - setting ForwardTo (ForwardDeadLetteredMessagesTo) on an update forwards what the entity (its DLQ)
+ *   holds; locked messages follow when their lock ends, deferred ones are forwarded too;
+ * - closing a session receiver releases the session; its unsettled messages return uncounted;
+ * - topic quota: only the topic's total size is checked (B.10).
  */
 class Engine
 {
@@ -171,14 +189,17 @@ public:
     Engine(const Engine &) = delete;
     Engine &operator=(const Engine &) = delete;
 
-    /** Result of loading the store at construction; on error the engine is empty and must not be used
-     *  with that store. */
+    /** Result of loading the store at construction. On error the engine starts empty and keeps
+     *  everything in memory only (it never writes into a store it could not read); the owner reports
+     *  the error and should not offer the engine as durable. */
     const Result<void> &loadResult() const;
     const EngineOptions &options() const;
     Clock &clock() const;
 
     // ---- group commit -----------------------------------------------------------------------
-    /** Open a store batch spanning several operations (nesting counted). */
+    /** Open a store batch spanning several operations (nesting counted). Callbacks still run at the
+     *  end of each operation inside the batch; a front-end acknowledges sends and settlements to its
+     *  clients only after commitBatch() succeeded. */
     void beginBatch();
     /** Close the batch opened by beginBatch(); the outermost call commits (durable on success). */
     Result<void> commitBatch();

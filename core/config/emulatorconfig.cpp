@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 namespace busyard::core::config {
@@ -123,6 +124,14 @@ public:
             return;
         if (!v->is_number_integer()) {
             fail(path + "." + std::string(key), std::string("must be an integer, not ") + v->type_name());
+            return;
+        }
+        const bool fits = v->is_number_unsigned()
+            ? v->get<std::uint64_t>() <= static_cast<std::uint64_t>(std::numeric_limits<Int>::max())
+            : (v->get<std::int64_t>() >= std::numeric_limits<Int>::min()
+               && v->get<std::int64_t>() <= std::numeric_limits<Int>::max());
+        if (!fits) {
+            fail(path + "." + std::string(key), "is out of range");
             return;
         }
         out = static_cast<Int>(v->get<std::int64_t>());
@@ -365,7 +374,7 @@ Result<EmulatorConfig> parseEmulatorConfig(std::string_view text, std::vector<Co
     json doc;
     try {
         doc = json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);
-    } catch (const json::parse_error &e) {
+    } catch (const json::exception &e) { // parse_error, and out_of_range for numbers like 1e400
         // e.what() reads "[json.exception.parse_error.101] parse error at line L, column C: ..."
         std::string what = e.what();
         if (auto pos = what.find("] "); pos != std::string::npos)

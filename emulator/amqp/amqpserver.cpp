@@ -120,7 +120,10 @@ void AmqpServer::onPendingConnection(QTcpServer *server)
 void AmqpServer::onWebSocketConnection(QWebSocketServer *server)
 {
     while (QWebSocket *socket = server->nextPendingConnection()) {
-        if (socket->requestUrl().path() != QLatin1String(kWebSocketPath)) {
+        QString path = socket->requestUrl().path();
+        while (path.size() > 1 && path.endsWith(QLatin1Char('/')))
+            path.chop(1);
+        if (path.compare(QLatin1String(kWebSocketPath), Qt::CaseInsensitive) != 0) {
             log()->info("amqp-ws: refused WebSocket path {}", socket->requestUrl().path().toStdString());
             socket->close(QWebSocketProtocol::CloseCodePolicyViolated);
             socket->deleteLater();

@@ -727,10 +727,12 @@ std::string encodeMessage(const core::Message &message, const EncodeOptions &opt
         putSymbol(d, kViaPartitionKey);
         putString(d, *message.viaPartitionKey);
     }
-    putSymbol(d, kEnqueuedTime);
-    pn_data_put_timestamp(d, core::toMillisSinceEpoch(message.enqueuedTime));
-    putSymbol(d, kSequenceNumber);
-    pn_data_put_long(d, message.sequenceNumber);
+    if (options.brokerAnnotations) {
+        putSymbol(d, kEnqueuedTime);
+        pn_data_put_timestamp(d, core::toMillisSinceEpoch(message.enqueuedTime));
+        putSymbol(d, kSequenceNumber);
+        pn_data_put_long(d, message.sequenceNumber);
+    }
     if (message.enqueuedSequenceNumber != 0) {
         putSymbol(d, kEnqueueSequenceNumber);
         pn_data_put_long(d, message.enqueuedSequenceNumber);

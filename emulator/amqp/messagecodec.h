@@ -52,6 +52,8 @@ struct EncodeOptions
     bool lockedUntil = false;
     /** delivery-annotations x-opt-lock-token (receive-by-sequence-number: PY reads the lock from it). */
     bool lockTokenAnnotation = false;
+    /** x-opt-enqueued-time and x-opt-sequence-number. false for a message a client sends (core/client). */
+    bool brokerAnnotations = true;
 };
 
 /**

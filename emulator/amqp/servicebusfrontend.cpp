@@ -19,6 +19,7 @@
 #include <proton/transport.h>
 
 #include <algorithm>
+#include <functional>
 
 namespace busyard::emulator::amqp {
 
@@ -186,7 +187,10 @@ struct ServiceBusFrontend::ConnectionState
 {
     AmqpConnection *connection = nullptr;
     std::vector<Grant> grants;
+    bool everAuthorized = false;
     std::unordered_map<pn_link_t *, std::unique_ptr<LinkState>> links;
+    /** Replies waiting for the next process() round (see handleRequest). */
+    std::vector<std::function<void()>> pendingReplies;
 };
 
 ServiceBusFrontend::ServiceBusFrontend(broker::Engine &engine, std::vector<core::SharedAccessPolicy> policies,
@@ -228,8 +232,16 @@ void ServiceBusFrontend::engineChanged()
     armEngineTimer();
 }
 
-void ServiceBusFrontend::onEventsProcessed(AmqpConnection &)
+void ServiceBusFrontend::onEventsProcessed(AmqpConnection &connection)
 {
+    auto it = m_connections.find(&connection);
+    if (it != m_connections.end() && !it->second->pendingReplies.empty()) {
+        auto replies = std::move(it->second->pendingReplies);
+        it->second->pendingReplies.clear();
+        for (auto &reply : replies)
+            reply();
+        connection.scheduleProcess();
+    }
     armEngineTimer();
 }
 
@@ -250,8 +262,19 @@ void ServiceBusFrontend::onEvent(AmqpConnection &connection, pn_event_t *event)
     ConnectionState *conn = stateOf(connection);
     switch (pn_event_type(event)) {
     case PN_CONNECTION_REMOTE_OPEN:
-        if (pn_connection_state(pn_event_connection(event)) & PN_LOCAL_UNINIT)
+        if (pn_connection_state(pn_event_connection(event)) & PN_LOCAL_UNINIT) {
             pn_connection_open(pn_event_connection(event));
+            if (m_requireAuthorization) {
+                // DOC-PG: a connection that puts no valid token within 20 s is dropped.
+                AmqpConnection *c = &connection;
+                QTimer::singleShot(kTokenGracePeriod, c, [this, c] {
+                    auto it = m_connections.find(c);
+                    if (it != m_connections.end() && !it->second->everAuthorized)
+                        c->closeWithError("amqp:unauthorized-access",
+                                          "No valid token was put on $cbs within 20 seconds of opening the connection.");
+                });
+            }
+        }
         break;
     case PN_SESSION_REMOTE_OPEN: {
         pn_session_t *session = pn_event_session(event);
@@ -447,8 +470,9 @@ void ServiceBusFrontend::openEntitySenderLink(ConnectionState &conn, LinkState &
         auto error = core::makeError(core::ErrorCode::NotAllowed,
                                      "Cannot send to '" + state.address + "': only queues and topics accept messages.");
         const WireError wire = wireError(error.code);
-        conn.links.erase(state.link); // not kept: refused
-        refuseAttach(state.link, wire.condition, error.message);
+        pn_link_t *link = state.link;
+        conn.links.erase(link); // destroys `state`: refused links are not kept
+        refuseAttach(link, wire.condition, error.message);
         return;
     }
     if (auto queue = m_engine.getQueue(entity.entityPath)) {
@@ -632,8 +656,15 @@ void ServiceBusFrontend::onIncomingTransfer(ConnectionState &conn, LinkState &st
     };
 
     if (state.kind == LinkState::Kind::Cbs || state.kind == LinkState::Kind::Management) {
-        handleRequest(conn, state, payload);
+        // uamqp-c drops a response that arrives before the disposition of its request ("Did not
+        // receive send confirmation"), and Proton writes pending dispositions after transfers of the
+        // same round: settle now, answer in the next round.
         settle(core::Result<void>());
+        conn.pendingReplies.push_back([this, &conn, link, payload] {
+            auto it = conn.links.find(link);
+            if (it != conn.links.end())
+                handleRequest(conn, *it->second, payload);
+        });
     } else {
         auto messages = decodeTransfer(payload, looksLikeBatch(payload) ? kBatchMessageFormat : 0);
         if (!messages) {
@@ -792,7 +823,7 @@ void ServiceBusFrontend::handleCbs(ConnectionState &conn, const core::Message &r
         refuse(401, parsed.error().message);
         return;
     }
-    auto grant = core::verifySasToken(*parsed, m_policies, m_engine.clock().now());
+    auto grant = core::verifySasToken(*parsed, m_policies, m_authClock->now());
     if (!grant) {
         refuse(401, grant.error().message);
         return;
@@ -810,6 +841,7 @@ void ServiceBusFrontend::handleCbs(ConnectionState &conn, const core::Message &r
         }
     }
     conn.grants.push_back(Grant{audience, grant->rights, grant->expiry});
+    conn.everAuthorized = true;
     reply.set("status-code", core::Value::int32(202));
     reply.set("status-description", core::Value::string("Accepted"));
     log()->debug("amqp: CBS token accepted for '{}'", audience);
@@ -860,7 +892,7 @@ bool ServiceBusFrontend::authorized(const ConnectionState &conn, const std::stri
 {
     if (!m_requireAuthorization)
         return true;
-    const core::TimePoint now = m_engine.clock().now();
+    const core::TimePoint now = m_authClock->now();
     return std::any_of(conn.grants.begin(), conn.grants.end(), [&](const Grant &g) {
         return g.expiry > now && g.rights.grants(right) && core::sasAudienceCovers(g.audience, address);
     });
@@ -868,7 +900,7 @@ bool ServiceBusFrontend::authorized(const ConnectionState &conn, const std::stri
 
 void ServiceBusFrontend::checkAuthorizations()
 {
-    const core::TimePoint now = m_engine.clock().now();
+    const core::TimePoint now = m_authClock->now();
     for (auto &[connection, conn] : m_connections) {
         std::erase_if(conn->grants, [&](const Grant &g) { return g.expiry <= now; });
         for (auto &[link, state] : conn->links) {
@@ -897,7 +929,7 @@ void ServiceBusFrontend::armAuthTimer()
         m_authTimer->stop();
         return;
     }
-    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - m_engine.clock().now()).count();
+    const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(*earliest - m_authClock->now()).count();
     m_authTimer->start(int(std::clamp<std::int64_t>(wait + 1, 0, 24LL * 3600 * 1000)));
 }
 

@@ -45,6 +45,10 @@ public:
     /** When false, links need no CBS token (for tests and trusted local use). Default true. */
     void setRequireAuthorization(bool require) { m_requireAuthorization = require; }
 
+    /** Clock for SAS expiry (tokens carry real Unix times even when the engine runs on a virtual clock).
+     *  Null = wall clock. Not owned. */
+    void setAuthClock(const core::Clock *clock) { m_authClock = clock ? clock : &m_systemClock; }
+
     /** Call after using the engine directly (e.g. from the HTTP front-end) so that timers follow. */
     void engineChanged();
 
@@ -54,6 +58,8 @@ public:
 
     /** Default accept-next-session wait when the link carries no com.microsoft:timeout (§2.4). */
     static constexpr std::chrono::milliseconds kDefaultSessionTimeout{65000};
+    /** A connection that has not put a valid token on $cbs by then is closed (DOC-PG). */
+    static constexpr std::chrono::milliseconds kTokenGracePeriod{20000};
     /** Credit granted to client sender links, request links and CBS (the real service grants 1000). */
     static constexpr int kSenderCredit = 1000;
 
@@ -94,6 +100,8 @@ private:
     void onEngineTimer();
 
     core::broker::Engine &m_engine;
+    core::SystemClock m_systemClock;
+    const core::Clock *m_authClock = &m_systemClock;
     std::vector<core::SharedAccessPolicy> m_policies;
     ManagementNode m_management;
     bool m_requireAuthorization = true;

@@ -1,14 +1,6 @@
-// busyard-emulator: the headless Service Bus emulator (AMQP front-end around the broker engine).
+// busyard-emulator: the headless Service Bus emulator (AMQP 1.0 + HTTP management around the engine).
 #include "emulator/amqp/amqpserver.h"
-#include "emulator/amqp/servicebusfrontend.h"
-#include "emulator/devcertificate.h"
-
-#include "core/auth/sastoken.h"
-#include "core/broker/engine.h"
-#include "core/logging.h"
-#ifdef BUSYARD_HAVE_SQLITE_STORE
-#include "core/broker/sqlitestore.h"
-#endif
+#include "emulator/emulator.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -25,7 +17,6 @@
 #include <unistd.h>
 
 using namespace busyard;
-namespace broker = busyard::core::broker;
 
 namespace {
 
@@ -37,34 +28,15 @@ void onSignal(int)
     [[maybe_unused]] auto n = ::write(s_signalFds[1], &c, 1);
 }
 
-/** A few entities for trying the emulator out before a Config.json loader exists. */
-void createSample(broker::Engine &engine)
+bool parsePort(const QCommandLineParser &parser, const QCommandLineOption &option, bool allowOff, int &out)
 {
-    broker::QueueDescription orders;
-    orders.name = "orders";
-    broker::QueueDescription sessions;
-    sessions.name = "orders-sessions";
-    sessions.requiresSession = true;
-    broker::TopicDescription topic;
-    topic.name = "events";
-    for (const auto &queue : {orders, sessions})
-        if (auto r = engine.createQueue(queue); !r && r.error().code != core::ErrorCode::EntityAlreadyExists)
-            std::fprintf(stderr, "sample queue %s: %s\n", queue.name.c_str(), r.error().message.c_str());
-    if (auto r = engine.createTopic(topic); !r && r.error().code != core::ErrorCode::EntityAlreadyExists)
-        std::fprintf(stderr, "sample topic: %s\n", r.error().message.c_str());
-    for (const char *name : {"all", "high-priority"}) {
-        broker::SubscriptionDescription sub;
-        sub.topicName = "events";
-        sub.name = name;
-        std::optional<broker::RuleDescription> rule;
-        if (std::string_view(name) == "high-priority") {
-            rule = broker::RuleDescription{};
-            rule->name = "high";
-            rule->filter = broker::SqlFilter{"priority = 'high'", {}};
-        }
-        if (auto r = engine.createSubscription(sub, rule); !r && r.error().code != core::ErrorCode::EntityAlreadyExists)
-            std::fprintf(stderr, "sample subscription %s: %s\n", name, r.error().message.c_str());
+    bool ok = false;
+    out = parser.value(option).toInt(&ok);
+    if (!ok || out < (allowOff ? -1 : 0) || out > 65535) {
+        std::fprintf(stderr, "invalid --%s\n", qPrintable(option.names().constFirst()));
+        return false;
     }
+    return true;
 }
 
 } // namespace
@@ -76,9 +48,9 @@ int main(int argc, char *argv[])
     QCoreApplication::setOrganizationName(QStringLiteral("Busyard"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QStringLiteral("Headless Azure Service Bus emulator (AMQP 1.0)."));
+    parser.setApplicationDescription(QStringLiteral("Headless Azure Service Bus emulator (AMQP 1.0, ATOM management)."));
     parser.addHelpOption();
-    const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Emulator Config.json (not yet supported)."),
+    const QCommandLineOption configOption(QStringLiteral("config"), QStringLiteral("Microsoft's Service Bus emulator Config.json (or Busyard's superset) to load."),
                                           QStringLiteral("file"));
     const QCommandLineOption dataDirOption(QStringLiteral("data-dir"),
                                            QStringLiteral("Directory for the message store and the TLS certificates."),
@@ -90,8 +62,16 @@ int main(int argc, char *argv[])
                                              QStringLiteral("AMQP over TLS port (default 5671, 0 = any, -1 = off)."),
                                              QStringLiteral("port"), QStringLiteral("5671"));
     const QCommandLineOption wsPortOption(QStringLiteral("ws-port"),
-                                          QStringLiteral("AMQP over secure WebSockets port (default -1 = off)."),
+                                          QStringLiteral("Dedicated AMQP over secure WebSockets port (default -1 = off)."),
                                           QStringLiteral("port"), QStringLiteral("-1"));
+    const QCommandLineOption httpPortOption(QStringLiteral("http-port"),
+                                            QStringLiteral("Plain HTTP management (ATOM) and /health port, like Microsoft's "
+                                                           "emulator (default 5300, 0 = any, -1 = off)."),
+                                            QStringLiteral("port"), QStringLiteral("5300"));
+    const QCommandLineOption httpsPortOption(QStringLiteral("https-port"),
+                                             QStringLiteral("HTTPS management port, also serving AMQP over WebSockets at "
+                                                            "/$servicebus/websocket (default -1 = off, 0 = any)."),
+                                             QStringLiteral("port"), QStringLiteral("-1"));
     const QCommandLineOption bindOption(QStringLiteral("bind"), QStringLiteral("Address to listen on (default 127.0.0.1)."),
                                         QStringLiteral("address"), QStringLiteral("127.0.0.1"));
     const QCommandLineOption logLevelOption(QStringLiteral("log-level"),
@@ -101,117 +81,60 @@ int main(int argc, char *argv[])
                                           QStringLiteral("Create sample entities: queue 'orders', session queue "
                                                          "'orders-sessions', topic 'events' with subscriptions."));
     parser.addOptions({configOption, dataDirOption, inMemoryOption, amqpPortOption, amqpsPortOption, wsPortOption,
-                       bindOption, logLevelOption, sampleOption});
+                       httpPortOption, httpsPortOption, bindOption, logLevelOption, sampleOption});
     parser.process(app);
 
+    // Library loggers ("emulator", "core") on stderr; libraries never add sinks themselves.
     auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
-    auto logger = std::make_shared<spdlog::logger>("emulator", sink);
-    logger->set_level(spdlog::level::from_str(parser.value(logLevelOption).toStdString()));
-    spdlog::register_logger(logger);
-    auto coreLogger = std::make_shared<spdlog::logger>("core", sink);
-    coreLogger->set_level(logger->level());
-    spdlog::register_logger(coreLogger);
-
-    if (parser.isSet(configOption)) {
-        std::fprintf(stderr, "--config is not supported yet; use --sample\n");
-        return 2;
+    const auto level = spdlog::level::from_str(parser.value(logLevelOption).toStdString());
+    for (const char *name : {"emulator", "core"}) {
+        auto logger = std::make_shared<spdlog::logger>(name, sink);
+        logger->set_level(level);
+        spdlog::register_logger(logger);
     }
-    const QHostAddress bind(parser.value(bindOption));
-    if (bind.isNull()) {
+
+    emulator::EmulatorOptions options;
+    options.bind = QHostAddress(parser.value(bindOption));
+    if (options.bind.isNull()) {
         std::fprintf(stderr, "invalid --bind address\n");
         return 2;
     }
-    bool ok = false;
-    const int amqpPort = parser.value(amqpPortOption).toInt(&ok);
-    if (!ok || amqpPort < 0 || amqpPort > 65535) {
-        std::fprintf(stderr, "invalid --amqp-port\n");
+    if (!parsePort(parser, amqpPortOption, false, options.amqpPort) || !parsePort(parser, amqpsPortOption, true, options.amqpsPort)
+        || !parsePort(parser, wsPortOption, true, options.webSocketPort) || !parsePort(parser, httpPortOption, true, options.httpPort)
+        || !parsePort(parser, httpsPortOption, true, options.httpsPort))
         return 2;
-    }
-    const int amqpsPort = parser.value(amqpsPortOption).toInt(&ok);
-    if (!ok || amqpsPort < -1 || amqpsPort > 65535) {
-        std::fprintf(stderr, "invalid --amqps-port\n");
-        return 2;
-    }
-    const int wsPort = parser.value(wsPortOption).toInt(&ok);
-    if (!ok || wsPort < -1 || wsPort > 65535) {
-        std::fprintf(stderr, "invalid --ws-port\n");
-        return 2;
-    }
-    QString dataDir = parser.value(dataDirOption);
-    if (dataDir.isEmpty())
-        dataDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
-    if (!QDir().mkpath(dataDir)) {
-        std::fprintf(stderr, "cannot create the data directory %s\n", qPrintable(dataDir));
-        return 1;
-    }
+    options.dataDir = parser.value(dataDirOption);
+    if (options.dataDir.isEmpty())
+        options.dataDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    options.inMemory = parser.isSet(inMemoryOption);
+    options.sample = parser.isSet(sampleOption);
+    options.configFile = parser.value(configOption);
 
-    std::unique_ptr<broker::Store> store;
-#ifdef BUSYARD_HAVE_SQLITE_STORE
-    if (!parser.isSet(inMemoryOption)) {
-        auto opened = broker::SqliteStore::open(QDir(dataDir).filePath(QStringLiteral("messages.db")).toStdString());
-        if (!opened) {
-            std::fprintf(stderr, "cannot open the message store: %s\n", opened.error().message.c_str());
-            return 1;
-        }
-        store = std::move(opened.value());
-    }
-#endif
-    core::SystemClock clock;
-    broker::Engine engine(clock, std::move(store));
-    if (!engine.loadResult()) {
-        std::fprintf(stderr, "cannot load the message store: %s\n", engine.loadResult().error().message.c_str());
+    auto started = emulator::Emulator::start(options);
+    if (!started) {
+        std::fprintf(stderr, "cannot start: %s\n", started.error().message.c_str());
         return 1;
     }
-    if (parser.isSet(sampleOption))
-        createSample(engine);
-
-    emulator::amqp::ServiceBusFrontend frontend(engine, {core::developmentPolicy()});
-    emulator::amqp::AmqpServer server(&frontend);
-    auto plain = server.listen(bind, quint16(amqpPort));
-    if (!plain) {
-        std::fprintf(stderr, "%s\n", plain.error().message.c_str());
-        return 1;
-    }
-    std::optional<quint16> tlsPort;
-    std::optional<quint16> webSocketPort;
-    QString caPath;
-    if (amqpsPort >= 0 || wsPort >= 0) {
-        auto certificate = emulator::DevCertificate::loadOrCreate(dataDir);
-        if (!certificate) {
-            std::fprintf(stderr, "TLS disabled: %s\n", certificate.error().message.c_str());
-        } else {
-            caPath = certificate->caCertificatePath;
-            if (amqpsPort >= 0) {
-                auto tls = server.listenTls(bind, quint16(amqpsPort), certificate->sslConfiguration());
-                if (!tls) {
-                    std::fprintf(stderr, "%s\n", tls.error().message.c_str());
-                    return 1;
-                }
-                tlsPort = *tls;
-            }
-            if (wsPort >= 0) {
-                auto ws = server.listenWebSocket(bind, quint16(wsPort), certificate->sslConfiguration());
-                if (!ws) {
-                    std::fprintf(stderr, "%s\n", ws.error().message.c_str());
-                    return 1;
-                }
-                webSocketPort = *ws;
-            }
-        }
-    }
+    std::unique_ptr<emulator::Emulator> running = std::move(started.value());
+    const emulator::EmulatorEndpoints &e = running->endpoints();
+    const QByteArray host = e.bind.toString().toLatin1();
 
     // The development connection string is public (Microsoft's emulator documents it); print it.
     std::printf("busyard-emulator ready\n");
-    std::printf("  amqp:  amqp://%s:%u\n", qPrintable(bind.toString()), unsigned(*plain));
-    if (tlsPort)
-        std::printf("  amqps: amqps://%s:%u (CA certificate: %s)\n", qPrintable(bind.toString()), unsigned(*tlsPort),
-                    qPrintable(caPath));
-    if (webSocketPort)
-        std::printf("  wss:   wss://%s:%u%s\n", qPrintable(bind.toString()), unsigned(*webSocketPort),
+    if (e.amqpPort)
+        std::printf("  amqp:  amqp://%s:%u\n", host.constData(), unsigned(*e.amqpPort));
+    if (e.amqpsPort)
+        std::printf("  amqps: amqps://%s:%u (CA certificate: %s)\n", host.constData(), unsigned(*e.amqpsPort),
+                    qPrintable(e.caCertificatePath));
+    if (e.webSocketPort)
+        std::printf("  wss:   wss://%s:%u%s\n", host.constData(), unsigned(*e.webSocketPort),
                     emulator::amqp::AmqpServer::kWebSocketPath);
-    std::printf("  connection string: Endpoint=sb://localhost:%u;SharedAccessKeyName=%s;SharedAccessKey=%s;"
-                "UseDevelopmentEmulator=true\n",
-                unsigned(*plain), std::string(core::kDevelopmentKeyName).c_str(), std::string(core::kDevelopmentKey).c_str());
+    if (e.httpPort)
+        std::printf("  http:  http://%s:%u (management, /health)\n", host.constData(), unsigned(*e.httpPort));
+    if (e.httpsPort)
+        std::printf("  https: https://%s:%u (management, /health, AMQP over WebSockets)\n", host.constData(),
+                    unsigned(*e.httpsPort));
+    std::printf("  connection string: %s\n", e.developmentConnectionString().c_str());
     std::fflush(stdout);
 
     // SIGINT/SIGTERM: a self-pipe turns the signal into an event-loop event for a clean shutdown.
@@ -220,8 +143,8 @@ int main(int argc, char *argv[])
         QObject::connect(notifier, &QSocketNotifier::activated, &app, [&] {
             char c;
             [[maybe_unused]] auto n = ::read(s_signalFds[0], &c, 1);
-            logger->info("shutting down");
-            server.close();
+            spdlog::get("emulator")->info("shutting down");
+            running->stop();
             QCoreApplication::quit();
         });
         struct sigaction action {};
@@ -232,6 +155,6 @@ int main(int argc, char *argv[])
         sigaction(SIGTERM, &action, nullptr);
     }
     const int rc = app.exec();
-    server.close();
+    running.reset(); // store committed and closed before exit
     return rc;
 }

@@ -141,7 +141,7 @@ QString HttpRequest::queryValue(QStringView key) const
 {
     for (const auto &q : query) {
         if (q.first == key)
-            return q.second.isNull() ? QString(u""_qs) : q.second;
+            return q.second.isNull() ? QStringLiteral("") : q.second;
     }
     return {};
 }
@@ -310,6 +310,11 @@ private:
             m_socket->read(&c, 1);
         }
         beginRequest();
+        // Nothing new since the last look: do not copy and scan the same bytes again.
+        const qint64 available = m_socket->bytesAvailable();
+        if (available == m_headBytesSeen)
+            return Step::NeedMore;
+        m_headBytesSeen = available;
         const QByteArray peeked = m_socket->peek(limits().maxHeaderBytes + 4);
         const qsizetype crlf = peeked.indexOf("\r\n\r\n");
         const qsizetype bareLf = peeked.indexOf("\n\n");
@@ -323,6 +328,7 @@ private:
         if (crlf + 4 > limits().maxHeaderBytes)
             return fail(431, "Request head too large");
         const qsizetype headLength = crlf + 4;
+        m_headBytesSeen = -1;
 
         m_request = HttpRequest{};
         m_request.peerAddress = m_socket->peerAddress();
@@ -771,6 +777,7 @@ private:
     HttpRequest m_request;
     qint64 m_remaining = 0;
     qint64 m_trailerBytes = 0;
+    qint64 m_headBytesSeen = -1; ///< bytesAvailable() at the last incomplete look at a request head
     bool m_inRequest = false;
     bool m_processing = false;
 };

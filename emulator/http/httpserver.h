@@ -77,16 +77,19 @@ QByteArray reasonPhrase(int status);
 using HttpHandler = std::function<HttpResponse(const HttpRequest &)>;
 
 /**
- * Receives connections whose first request is a WebSocket upgrade on /$servicebus/websocket.
+ * Receives a connection whose next request is a WebSocket upgrade on /$servicebus/websocket.
  *
  * Contract (for the AMQP front-end, which passes the socket to QWebSocketServer::handleConnection):
  * - The server only PEEKS the request head before deciding: when the callback is invoked every byte of
  *   the upgrade request (and anything the client sent after it) is still unread in the socket. For TLS
  *   listeners the socket is a QSslSocket whose handshake has completed.
- * - The socket is connected, open ReadWrite, has no parent, no unlimited-read-buffer limit set, and the
- *   server has disconnected all of its own signal connections and timers from it. Ownership passes to
- *   the callee, which must delete it eventually (QWebSocket re-parents it on a successful upgrade).
- * - The callback runs on the server's thread, from within a readyRead emission of that socket.
+ * - The socket is connected, open ReadWrite, has no parent, its read buffer is unlimited again
+ *   (setReadBufferSize(0)), and the server has disconnected all of its own signal connections and timers
+ *   from it; it no longer counts in connectionCount(). Ownership passes to the callee, which must delete
+ *   it eventually (QWebSocket takes it over on a successful upgrade). Typical wiring:
+ *   `http.setWebSocketHandoff([&amqp](QTcpSocket *s) { amqp.acceptWebSocketUpgrade(s); });`
+ * - The callback runs on the server's thread, from the server's handling of that socket (a readyRead
+ *   emission or a queued continuation), never re-entrantly from another callback.
  * - Detection: method GET, decoded path equal to "/$servicebus/websocket" (case-insensitive, trailing
  *   '/' tolerated, query ignored), an `Upgrade` header containing the token "websocket". Without a
  *   callback such requests get 404. Only a request at the start of a connection or after a completed

@@ -229,7 +229,12 @@ HttpResponse errorResponse(int status, QString detail, const HttpRequest &reques
 
 HttpResponse errorResponse(const core::Error &error, const HttpRequest &request)
 {
-    return errorResponse(httpStatus(error.code), q(error.message), request);
+    int status = httpStatus(error.code);
+    // A missing forwarding destination is a bad request about the entity being written (B.2, B.25),
+    // not a missing entity: the SDKs would report MessageEntityNotFound for a 404.
+    if (error.code == ErrorCode::EntityNotFound && error.message.find("SubCode=40400") != std::string::npos)
+        status = 400;
+    return errorResponse(status, q(error.message), request);
 }
 
 HttpResponse methodNotAllowed(const HttpRequest &request, const QByteArray &allow)
@@ -372,6 +377,13 @@ HttpResponse ManagementApi::dispatch(const HttpRequest &request)
         atom::NamespaceInfo info;
         info.name = m_options.namespaceName;
         info.messagingSku = m_options.messagingSku;
+        if (info.messagingSku.isEmpty()) {
+            switch (m_engine.options().tier) {
+            case broker::Tier::Basic: info.messagingSku = QStringLiteral("Basic"); break;
+            case broker::Tier::Standard: info.messagingSku = QStringLiteral("Standard"); break;
+            case broker::Tier::Premium: info.messagingSku = QStringLiteral("Premium"); break;
+            }
+        }
         info.messagingUnits = 1;
         info.createdTime = m_options.namespaceCreatedAt;
         info.modifiedTime = m_options.namespaceCreatedAt;

@@ -22,8 +22,8 @@ struct ManagementOptions
 {
     /** Namespace name shown in <author>, titles and NamespaceInfo (the official emulator's name). */
     QString namespaceName = QStringLiteral("sbemulatorns");
-    /** MessagingSKU of NamespaceInfo: Basic, Standard or Premium. */
-    QString messagingSku = QStringLiteral("Standard");
+    /** MessagingSKU of NamespaceInfo: Basic, Standard or Premium; empty = the engine's tier. */
+    QString messagingSku;
     /** Policies accepted in SAS tokens; default: RootManageSharedAccessKey / SAS_KEY_VALUE (all rights). */
     std::vector<core::SharedAccessPolicy> policies{core::developmentPolicy()};
     /** false = accept requests without (or with invalid) Authorization, e.g. for a local-only Explorer. */

@@ -2,8 +2,14 @@
 #include "emulator/amqp/amqpconnection.h"
 #include "emulator/amqp/amqpserver.h"
 #include "emulator/amqp/sasl.h"
+#include "emulator/devcertificate.h"
 
 #include <QScopeGuard>
+#include <QSslSocket>
+#include <QTemporaryDir>
+#include <QWebSocket>
+#include <QWebSocketHandshakeOptions>
+#include <QNetworkRequest>
 #include <QTcpSocket>
 #include <QTest>
 
@@ -204,6 +210,80 @@ private Q_SLOTS:
         reply.clear();
         QTRY_VERIFY_WITH_TIMEOUT((reply += socket.readAll()).size() >= 8, 5000);
         QCOMPARE(reply.left(8).toStdString(), std::string(SaslNegotiator::kAmqpHeader));
+    }
+
+    void devCertificateIsCreatedOnceAndValidForLocalhost()
+    {
+        QTemporaryDir dir;
+        auto first = busyard::emulator::DevCertificate::loadOrCreate(dir.path());
+        QVERIFY2(first.ok(), first.ok() ? "" : first.error().message.c_str());
+        QVERIFY(QFile::exists(first->caCertificatePath));
+        QVERIFY(QFile::exists(first->keyPath));
+        QCOMPARE(QFile::permissions(first->keyPath) & (QFileDevice::ReadOther | QFileDevice::ReadGroup),
+                 QFileDevice::Permissions());
+        const auto errors = QSslCertificate::verify({first->certificate, first->caCertificate}, QStringLiteral("localhost"));
+        // The CA is not in the system store; everything else must verify.
+        for (const QSslError &e : errors)
+            QVERIFY2(e.error() == QSslError::UnableToGetLocalIssuerCertificate || e.error() == QSslError::SelfSignedCertificateInChain
+                         || e.error() == QSslError::UnableToVerifyFirstCertificate,
+                     qPrintable(e.errorString()));
+        auto second = busyard::emulator::DevCertificate::loadOrCreate(dir.path());
+        QVERIFY(second.ok());
+        QCOMPARE(second->certificate, first->certificate); // reused, not re-issued
+    }
+
+    void amqpsSaslOverTls()
+    {
+        QTemporaryDir dir;
+        auto certificate = busyard::emulator::DevCertificate::loadOrCreate(dir.path());
+        QVERIFY(certificate.ok());
+        AcceptingHandler handler;
+        AmqpServer server(&handler);
+        auto port = server.listenTls(QHostAddress::LocalHost, 0, certificate->sslConfiguration());
+        QVERIFY(port.ok());
+
+        QSslSocket socket;
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setCaCertificates({certificate->caCertificate}); // only our CA: verification must succeed
+        socket.setSslConfiguration(config);
+        socket.connectToHostEncrypted(QStringLiteral("localhost"), *port);
+        // Server and client share this thread: wait with the event loop running.
+        QTRY_VERIFY2_WITH_TIMEOUT(socket.isEncrypted(), qPrintable(socket.errorString()), 10000);
+        socket.write(SaslNegotiator::kSaslHeader.data(), 8);
+        const std::string expected = std::string(SaslNegotiator::kSaslHeader) + SaslNegotiator::mechanismsFrame();
+        QByteArray reply;
+        QTRY_VERIFY_WITH_TIMEOUT((reply += socket.readAll()).size() >= qsizetype(expected.size()), 5000);
+        QCOMPARE(reply.toStdString(), expected);
+    }
+
+    void amqpOverSecureWebSocket()
+    {
+        QTemporaryDir dir;
+        auto certificate = busyard::emulator::DevCertificate::loadOrCreate(dir.path());
+        QVERIFY(certificate.ok());
+        AcceptingHandler handler;
+        AmqpServer server(&handler);
+        auto port = server.listenWebSocket(QHostAddress::LocalHost, 0, certificate->sslConfiguration());
+        QVERIFY(port.ok());
+
+        QWebSocket socket;
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setCaCertificates({certificate->caCertificate});
+        socket.setSslConfiguration(config);
+        QByteArray reply;
+        connect(&socket, &QWebSocket::binaryMessageReceived, this, [&](const QByteArray &m) { reply += m; });
+        QWebSocketHandshakeOptions options;
+        options.setSubprotocols({QStringLiteral("AMQPWSB10")});
+        socket.open(QNetworkRequest(QUrl(QStringLiteral("wss://localhost:%1/$servicebus/websocket").arg(*port))), options);
+        QTRY_COMPARE_WITH_TIMEOUT(socket.state(), QAbstractSocket::ConnectedState, 10000);
+        QCOMPARE(socket.subprotocol(), QStringLiteral("AMQPWSB10"));
+        socket.sendBinaryMessage(QByteArray(SaslNegotiator::kSaslHeader.data(), 8));
+        const std::string expected = std::string(SaslNegotiator::kSaslHeader) + SaslNegotiator::mechanismsFrame();
+        QTRY_VERIFY_WITH_TIMEOUT(reply.size() >= qsizetype(expected.size()), 5000);
+        QCOMPARE(reply.toStdString(), expected);
+        QCOMPARE(server.connectionCount(), 1);
+        socket.close();
+        QTRY_COMPARE(server.connectionCount(), 0);
     }
 
     void refusesNonAmqpClient()

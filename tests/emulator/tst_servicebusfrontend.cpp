@@ -5,6 +5,7 @@
 #include "core/auth/sastoken.h"
 #include "core/broker/engine.h"
 
+#include <QElapsedTimer>
 #include <QScopeGuard>
 #include <QTest>
 
@@ -328,6 +329,30 @@ private Q_SLOTS:
         }
         // The accepted (settled) dispositions completed every message.
         QTRY_COMPARE(engine.runtimeCounts("orders")->active, 0);
+    }
+
+    void expiredTokenDetachesOpenLinks()
+    {
+        broker::Engine engine(m_clock);
+        broker::QueueDescription queue;
+        queue.name = "orders";
+        QVERIFY(engine.createQueue(queue).ok());
+        ServiceBusFrontend frontend(engine, {core::developmentPolicy()});
+        AmqpServer server(&frontend);
+        auto port = server.listen(QHostAddress::LocalHost, 0);
+        QVERIFY(port.ok());
+
+        Client client;
+        client.url = "127.0.0.1:" + std::to_string(*port);
+        client.audience = "sb://localhost/orders";
+        client.token = tokenFor(client.audience, core::kDevelopmentKey, std::chrono::milliseconds(2500));
+        client.receive = true; // opens a receiver and waits: nothing to receive
+        QElapsedTimer timer;
+        timer.start();
+        runClient(client);
+        QCOMPARE(client.cbsStatus, 202);
+        QCOMPARE(client.linkError, std::string("amqp:unauthorized-access"));
+        QVERIFY(timer.elapsed() >= 1000); // detached at expiry, not at attach
     }
 
     void cbsRefusesWrongKeyAndUnauthorizedLinks()

@@ -3,6 +3,7 @@
 #include <QtTest>
 
 #include <map>
+#include <random>
 
 using namespace busyard::core;
 using namespace busyard::core::broker;
@@ -244,6 +245,8 @@ private slots:
     void autoDeleteOnIdle();
     void storeBatchesAndRestart();
     void reentrantSettleFromCallback();
+    void countsMatchContentsUnderRandomOperations_data();
+    void countsMatchContentsUnderRandomOperations();
 };
 
 void TestEngine::init()
@@ -940,6 +943,19 @@ void TestEngine::autoForwardChain()
     auto r = engine().openReceiver(EntityAddress::queue("q1"), ReceiveMode::PeekLock, SessionSpec::none(), sink.callbacks());
     QCOMPARE(r.error().code, ErrorCode::NotAllowed);
     QVERIFY(engine().peek(EntityAddress::queue("q1"), 0, 10).ok());
+
+    // Enabling forwarding later moves what is stored; a locked message follows when its lock ends.
+    createQueue(queue("late"));
+    send("late", {msg("x"), msg("y")});
+    auto locked = receive(EntityAddress::queue("late"), 1);
+    auto late = *engine().getQueue("late");
+    late.forwardTo = "q3";
+    QVERIFY(engine().updateQueue(late).ok());
+    QCOMPARE(counts("late").active, 1); // the locked one
+    QCOMPARE(counts("q3").active, 2);    // "a" (still locked there) and "y"
+    QVERIFY(engine().abandon(EntityAddress::queue("late"), locked[0].lockToken).ok());
+    QCOMPARE(counts("late").active, 0);
+    QCOMPARE(counts("q3").active, 3);
 }
 
 void TestEngine::forwardHopLimit()
@@ -1137,6 +1153,7 @@ void TestEngine::storeBatchesAndRestart()
     QCOMPARE(counts("t/Subscriptions/s").active, 2);
     QVERIFY(engine().deleteTopic("t").ok());
     QVERIFY(data->subs.empty());
+    QCOMPARE(data->callsOutsideBatch, 0); // loading wrote nothing back
 }
 
 void TestEngine::reentrantSettleFromCallback()
@@ -1156,6 +1173,161 @@ void TestEngine::reentrantSettleFromCallback()
     send("q", batch);
     QCOMPARE(completed, 50);
     QCOMPARE(counts("q").active, 0);
+}
+
+void TestEngine::countsMatchContentsUnderRandomOperations_data()
+{
+    QTest::addColumn<bool>("sessions");
+    QTest::addColumn<unsigned>("seed");
+    for (unsigned seed : {1u, 2u, 3u}) {
+        QTest::newRow(qPrintable(QStringLiteral("plain %1").arg(seed))) << false << seed;
+        QTest::newRow(qPrintable(QStringLiteral("sessions %1").arg(seed))) << true << seed;
+    }
+}
+
+void TestEngine::countsMatchContentsUnderRandomOperations()
+{
+    QFETCH(bool, sessions);
+    QFETCH(unsigned, seed);
+    std::mt19937 rng(seed);
+    auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+    auto q = queue("q");
+    q.requiresSession = sessions;
+    q.maxDeliveryCount = 3;
+    q.deadLetteringOnMessageExpiration = true;
+    q.lockDuration = 10s;
+    createQueue(q);
+    const auto addr = EntityAddress::queue("q");
+    const auto dlqAddr = EntityAddress::queue("q", SubQueue::DeadLetter);
+    std::vector<Message> held;
+    std::map<ReceiverId, std::unique_ptr<Sink>> sinks;
+    std::vector<ReceiverId> receivers;
+    std::size_t delivered = 0, settled = 0;
+    auto open = [&] {
+        const SessionSpec spec = sessions ? SessionSpec::nextAvailable(5s) : SessionSpec::none();
+        auto sink = std::make_unique<Sink>();
+        auto r = engine().openReceiver(addr, ReceiveMode::PeekLock, spec, sink->callbacks());
+        if (r) {
+            receivers.push_back(r->id);
+            sinks[r->id] = std::move(sink);
+        }
+    };
+    auto collect = [&] {
+        for (auto it = sinks.begin(); it != sinks.end();) {
+            delivered += it->second->messages.size();
+            held.insert(held.end(), it->second->messages.begin(), it->second->messages.end());
+            it->second->messages.clear();
+            if (!it->second->closed.empty()) {
+                receivers.erase(std::remove(receivers.begin(), receivers.end(), it->first), receivers.end());
+                it = sinks.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    };
+    open();
+    std::vector<std::int64_t> deferred;
+    int id = 0;
+    for (int step = 0; step < 3000; ++step) {
+        switch (pick(10)) {
+        case 0:
+        case 1: {
+            Message m = msg(std::to_string(id++), std::string(static_cast<std::size_t>(pick(50)), 'x'));
+            if (sessions)
+                m.sessionId = "s" + std::to_string(pick(4));
+            if (pick(4) == 0)
+                m.timeToLive = Duration(1000 * (1 + pick(30)));
+            if (pick(6) == 0)
+                m.scheduledEnqueueTime = m_clock.now() + Duration(1000 * pick(20));
+            QVERIFY(engine().send(addr, {m}).ok());
+            break;
+        }
+        case 2:
+            if (!receivers.empty())
+                engine().addCredit(receivers[static_cast<std::size_t>(pick(static_cast<int>(receivers.size())))],
+                                   static_cast<std::uint32_t>(1 + pick(3)));
+            break;
+        case 3:
+        case 4: {
+            collect();
+            if (held.empty())
+                break;
+            const std::size_t i = static_cast<std::size_t>(pick(static_cast<int>(held.size())));
+            const Message m = held[i];
+            held.erase(held.begin() + static_cast<std::ptrdiff_t>(i));
+            PropertyMap props;
+            props.set("p", Value::string(std::string(static_cast<std::size_t>(pick(20)), 'p')));
+            Result<void> r;
+            switch (pick(5)) {
+            case 0: r = engine().complete(addr, m.lockToken); break;
+            case 1: r = engine().abandon(addr, m.lockToken, props); break;
+            case 2: r = engine().deadLetter(addr, m.lockToken, "r", "d", props); break;
+            case 3:
+                r = engine().defer(addr, m.lockToken);
+                if (r)
+                    deferred.push_back(m.sequenceNumber);
+                break;
+            default: r = engine().release(addr, m.lockToken); break;
+            }
+            if (!r)
+                QVERIFY(r.error().code == ErrorCode::MessageLockLost || r.error().code == ErrorCode::SessionLockLost);
+            else
+                ++settled;
+            break;
+        }
+        case 5:
+            advance(Duration(200 * pick(30)));
+            break;
+        case 6:
+            if (!deferred.empty() && !sessions) {
+                const auto seq = deferred.back();
+                deferred.pop_back();
+                auto got = engine().receiveDeferred(addr, {seq}, pick(2) ? ReceiveMode::PeekLock : ReceiveMode::ReceiveAndDelete);
+                if (got && !got->empty() && !(*got)[0].lockToken.isNull())
+                    held.push_back((*got)[0]);
+            }
+            break;
+        case 7:
+            if (pick(20) == 0)
+                QVERIFY(engine().deleteMessages(addr, static_cast<std::size_t>(pick(5)), m_clock.now()).ok());
+            else if (pick(3) == 0)
+                (void)receive(dlqAddr, 1, ReceiveMode::ReceiveAndDelete);
+            break;
+        case 8:
+            collect();
+            if (pick(5) == 0 && !receivers.empty()) {
+                engine().closeReceiver(receivers.back());
+                sinks.erase(receivers.back());
+                receivers.pop_back();
+            }
+            if (receivers.size() < 3)
+                open();
+            break;
+        default:
+            engine().processDue();
+            break;
+        }
+        // The incremental counters must equal what the sub-queues hold.
+        const auto c = counts("q");
+        const auto main = *engine().peek(addr, 0, 100000);
+        const auto dlq = *engine().peek(dlqAddr, 0, 100000);
+        std::int64_t active = 0, scheduled = 0, size = 0;
+        for (const auto &m : main) {
+            (m.state == MessageState::Scheduled ? scheduled : active) += 1;
+            size += static_cast<std::int64_t>(m.size());
+        }
+        for (const auto &m : dlq)
+            size += static_cast<std::int64_t>(m.size());
+        QCOMPARE(c.active, active);
+        QCOMPARE(c.scheduled, scheduled);
+        QCOMPARE(c.deadLetter, static_cast<std::int64_t>(dlq.size()));
+        QCOMPARE(c.sizeInBytes, size);
+        for (const auto &m : dlq)
+            QVERIFY(m.applicationProperties.contains(kDeadLetterReasonProperty));
+    }
+    collect();
+    QVERIFY2(delivered > 300 && settled > 100, qPrintable(QStringLiteral("only %1 deliveries, %2 settlements")
+                                                              .arg(delivered).arg(settled)));
 }
 
 QTEST_GUILESS_MAIN(TestEngine)

@@ -174,6 +174,12 @@ void TestEmulatorConfig::reportsEveryProblemWithItsPath_data()
                 ]}]}]}], "Logging": {"Type": "Console"}}})")
         << QByteArrayList{"UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[0].Properties.FilterType",
                        "UserConfig.Namespaces[0].Topics[0].Subscriptions[0].Rules[1].Properties.SqlFilter"};
+    QTest::newRow("number overflow") << QByteArray(R"({"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [
+                {"Name": "q", "Properties": {"MaxDeliveryCount": 1e400}}], "Topics": []}], "Logging": {"Type": "File"}}})")
+        << QByteArrayList{"$"};
+    QTest::newRow("integer out of range") << QByteArray(R"({"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [
+                {"Name": "q", "Properties": {"MaxDeliveryCount": 4294967297}}], "Topics": []}], "Logging": {"Type": "File"}}})")
+        << QByteArrayList{"UserConfig.Namespaces[0].Queues[0].Properties.MaxDeliveryCount"};
     QTest::newRow("bad logging")
         << QByteArray(R"({"UserConfig": {"Namespaces": [{"Name": "ns", "Queues": [], "Topics": []}], "Logging": {"Type": "Syslog"}}})")
         << QByteArrayList{"UserConfig.Logging.Type"};

@@ -339,6 +339,12 @@ void TestManagementApi::supplementaryAuthorization()
     QCOMPARE(r.status, 201);
     QCOMPARE(env->engine->getQueue("fwd")->forwardTo, std::string("target"));
     QVERIFY(text(r.body, QStringLiteral("ForwardTo")).endsWith(QStringLiteral("/target")));
+
+    // A missing destination is a 400 with SubCode=40400, not a 404 (that would read as "queue not found").
+    const Reply missing = call("PUT", QStringLiteral("fwd-missing"), queueBody("<ForwardTo>sb://127.0.0.1/nowhere</ForwardTo>"),
+                               {{"ServiceBusSupplementaryAuthorization", good}});
+    QCOMPARE(missing.status, 400);
+    QVERIFY(text(missing.body, QStringLiteral("Detail")).contains(QStringLiteral("SubCode=40400")));
 }
 
 void TestManagementApi::badRequests_data()
@@ -463,6 +469,20 @@ void TestManagementApi::namespaceInfo()
     QCOMPARE(text(r.body, QStringLiteral("MessagingSKU")), QStringLiteral("Standard"));
     QCOMPARE(text(r.body, QStringLiteral("NamespaceType")), QStringLiteral("Messaging"));
     QCOMPARE(call("GET", QStringLiteral("$namespaceinfo"), {}, {}, false).status, 401);
+
+    // The SKU follows the engine's tier unless configured.
+    broker::EngineOptions premium;
+    premium.tier = broker::Tier::Premium;
+    env->server.reset();
+    env->api.reset();
+    env->engine = std::make_unique<broker::Engine>(env->clock, nullptr, premium);
+    env->api = std::make_unique<ManagementApi>(*env->engine);
+    env->server = std::make_unique<HttpServer>();
+    env->api->attach(*env->server);
+    QVERIFY(env->server->listen().ok());
+    const Reply p = call("GET", QStringLiteral("$namespaceinfo"));
+    QCOMPARE(text(p.body, QStringLiteral("MessagingSKU")), QStringLiteral("Premium"));
+    QCOMPARE(text(p.body, QStringLiteral("MessagingUnits")), QStringLiteral("1"));
 }
 
 void TestManagementApi::methodNotAllowed()

@@ -1,0 +1,526 @@
+// The Explorer's widgets on the offscreen platform against a real busyard-emulator process: the pane
+// (tree, filter, shortcuts, delete with confirmation, read-only), the entity dialogs (Azure's
+// validation before sending, SQL error positions), the connection dialog (precise parse errors,
+// Test, keychain-unavailable path) and the main window integration. Clicks real widgets; waits with
+// QTRY_*. With BUSYARD_SCREENSHOT_DIR set, also saves explorer-tree.png and queue-dialog.png there.
+#include "../common/emulatorprocess.h"
+
+#include "mainwindow.h"
+#include "settings.h"
+
+#include "core/client/namespaceconnection.h"
+#include "models/connectionmanager.h"
+#include "models/entitytreemodel.h"
+#include "models/keystore.h"
+#include "models/logmodel.h"
+#include "resources/resources.h"
+#include "widgets/connectiondialog.h"
+#include "widgets/durationedit.h"
+#include "widgets/entitydialogs.h"
+#include "widgets/explorerpane.h"
+#include "widgets/propertiespanel.h"
+
+#include <QtCore/QPointer>
+#include <QtCore/QSettings>
+#include <QtCore/QSortFilterProxyModel>
+#include <QtCore/QStandardPaths>
+#include <QtCore/QTemporaryDir>
+#include <QtGui/QAction>
+#include <QtWidgets/QApplication>
+#include <QtWidgets/QCheckBox>
+#include <QtWidgets/QComboBox>
+#include <QtWidgets/QDialogButtonBox>
+#include <QtWidgets/QDockWidget>
+#include <QtWidgets/QLabel>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QPlainTextEdit>
+#include <QtWidgets/QPushButton>
+#include <QtWidgets/QRadioButton>
+#include <QtWidgets/QTabWidget>
+#include <QtWidgets/QTreeView>
+#include <QtTest/QAbstractItemModelTester>
+#include <QtTest/QSignalSpy>
+#include <QtTest/QTest>
+
+#include <memory>
+#include <optional>
+
+using namespace busyard;
+using namespace std::chrono_literals;
+using models::ConnectionManager;
+using models::EntityTreeModel;
+using models::KeyStore;
+using widgets::DurationEdit;
+using widgets::ExplorerPane;
+
+Q_DECLARE_METATYPE(std::optional<qint64>)
+
+class TestExplorer : public QObject
+{
+    Q_OBJECT
+
+private:
+    testing::EmulatorProcess m_emulator;
+    QTemporaryDir m_settingsDir;
+    std::unique_ptr<KeyStore> m_keys;
+    std::unique_ptr<ConnectionManager> m_manager;
+    std::unique_ptr<ExplorerPane> m_pane;
+    std::unique_ptr<QAbstractItemModelTester> m_tester;
+
+    client::NamespaceConnection *embedded() const { return m_manager->connection(ConnectionManager::EmbeddedId); }
+
+    template<typename T, typename Start>
+    core::Result<T> await(Start start)
+    {
+        auto result = std::make_shared<std::optional<core::Result<T>>>();
+        start([result](core::Result<T> r) { result->emplace(std::move(r)); });
+        if (!QTest::qWaitFor([&] { return result->has_value(); }, 30000))
+            return core::Error{core::ErrorCode::Timeout, "test: no callback"};
+        return std::move(**result);
+    }
+
+    QModelIndex entity(const QString &path) const
+    {
+        return m_pane->model()->findEntity(ConnectionManager::EmbeddedId, path);
+    }
+
+    bool createQueue(const std::string &name)
+    {
+        core::broker::QueueDescription q;
+        q.name = name;
+        return await<client::QueueInfo>([&](auto cb) { embedded()->createQueue(q, this, std::move(cb)); }).ok();
+    }
+
+    /** The top-level dialog or message box of type T that is visible, if any. */
+    template<typename T>
+    T *visible(const QString &objectName = {}) const
+    {
+        for (QWidget *w : QApplication::topLevelWidgets()) {
+            if (auto *t = qobject_cast<T *>(w); t && t->isVisible() && (objectName.isEmpty() || t->objectName() == objectName))
+                return t;
+        }
+        return nullptr;
+    }
+
+    void clickOk(widgets::EntityDialog *dialog)
+    {
+        QTest::mouseClick(dialog->buttonBox()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    }
+
+private slots:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("BusyardTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_explorer"));
+        app::useSettingsDirectory(m_settingsDir.path());
+        resources::initialize();
+        qRegisterMetaType<client::NamespaceConnection *>();
+        QVERIFY(m_emulator.start());
+    }
+
+    void init()
+    {
+        QSettings().clear();
+        m_keys = std::make_unique<KeyStore>(KeyStore::Backend::None);
+        m_manager = std::make_unique<ConnectionManager>(m_keys.get());
+        m_pane = std::make_unique<ExplorerPane>(m_manager.get());
+        m_pane->model()->setRefreshInterval(0);
+        m_tester = std::make_unique<QAbstractItemModelTester>(m_pane->proxy(),
+                                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_pane->resize(520, 720);
+        m_pane->show();
+        QVERIFY(QTest::qWaitForWindowExposed(m_pane.get()));
+        m_manager->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());
+        QTRY_VERIFY_WITH_TIMEOUT(entity(QStringLiteral("events/Subscriptions/all")).isValid(), 20000);
+        QTRY_VERIFY(!m_pane->model()->isRefreshing(ConnectionManager::EmbeddedId));
+    }
+
+    void cleanup()
+    {
+        for (QWidget *w : QApplication::topLevelWidgets()) {
+            if (qobject_cast<QDialog *>(w))
+                w->close();
+        }
+        m_tester.reset();
+        m_pane.reset();
+        m_manager.reset();
+        m_keys.reset();
+    }
+
+    void cleanupTestCase() { m_emulator.stop(); }
+
+    // ---- tree ------------------------------------------------------------------------------------
+
+    void f5RefreshesTheCounts()
+    {
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders")));
+        const qint64 before = m_pane->model()->item(entity(QStringLiteral("orders"))).counts.active;
+        std::vector<core::Message> messages(2);
+        messages[0].body = "a";
+        messages[1].body = "b";
+        QVERIFY(await<void>([&](auto cb) { embedded()->sendBatch("orders", messages, this, std::move(cb)); }).ok());
+        m_pane->tree()->setFocus();
+        QTest::keyClick(m_pane->tree(), Qt::Key_F5);
+        QTRY_COMPARE_WITH_TIMEOUT(m_pane->model()->item(entity(QStringLiteral("orders"))).counts.active, before + 2, 20000);
+        const QModelIndex orders = m_pane->proxy()->mapFromSource(entity(QStringLiteral("orders")));
+        QCOMPARE(orders.siblingAtColumn(EntityTreeModel::ActiveColumn).data().toString(), QString::number(before + 2));
+        // The properties pane follows the selected row.
+        QTRY_COMPARE(m_pane->properties()->value(QStringLiteral("ActiveMessageCount")), QString::number(before + 2));
+        QCOMPARE(m_pane->properties()->value(QStringLiteral("LockDuration")), QStringLiteral("1m  (00:01:00)"));
+    }
+
+    void ctrlFFiltersTheTree()
+    {
+        m_pane->tree()->setFocus();
+        QTest::keyClick(m_pane->tree(), Qt::Key_F, Qt::ControlModifier);
+        QVERIFY(m_pane->filterEdit()->hasFocus());
+        QTest::keyClicks(m_pane->filterEdit(), QStringLiteral("high"));
+        const auto *proxy = m_pane->proxy();
+        const auto find = [&](const QString &path) {
+            return proxy->mapFromSource(entity(path)).isValid();
+        };
+        QVERIFY(find(QStringLiteral("events/Subscriptions/high-priority")));
+        QVERIFY(!find(QStringLiteral("orders")));
+        QVERIFY(!find(QStringLiteral("events/Subscriptions/all")));
+        QCOMPARE(proxy->rowCount(), 1); // the namespace stays
+        m_pane->filterEdit()->clear();
+        QVERIFY(find(QStringLiteral("orders")));
+    }
+
+    void enterOpensTheEntity()
+    {
+        QSignalSpy open(m_pane.get(), &ExplorerPane::openEntityRequested);
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders/$DeadLetterQueue")));
+        m_pane->tree()->setFocus();
+        QTest::keyClick(m_pane->tree(), Qt::Key_Return);
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.at(0).at(0).value<client::NamespaceConnection *>(), embedded());
+        QCOMPARE(open.at(0).at(1).toString(), QStringLiteral("orders/$DeadLetterQueue"));
+        QCOMPARE(open.at(0).at(2).toBool(), false);
+
+        m_manager->setReadOnly(ConnectionManager::EmbeddedId, true);
+        QTest::keyClick(m_pane->tree(), Qt::Key_Return);
+        QCOMPARE(open.count(), 2);
+        QCOMPARE(open.at(1).at(2).toBool(), true);
+    }
+
+    // ---- create / delete -------------------------------------------------------------------------
+
+    void createQueueDialogValidatesLikeAzure()
+    {
+        QVERIFY(m_pane->selectNamespace(ConnectionManager::EmbeddedId));
+        QVERIFY(m_pane->newQueueAction()->isEnabled());
+        m_pane->newQueueAction()->trigger();
+        auto *dialog = visible<widgets::QueueDialog>();
+        QVERIFY(dialog);
+        QPointer<widgets::QueueDialog> guard(dialog);
+
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral("invoices"));
+        dialog->lockDurationEdit()->clear();
+        QTest::keyClicks(dialog->lockDurationEdit(), QStringLiteral("6m"));
+        clickOk(dialog);
+        QLabel *lockError = dialog->fieldError(QStringLiteral("LockDuration"));
+        QVERIFY(lockError->isVisible());
+        // Azure's own message (core::broker::validate), under the field.
+        core::broker::QueueDescription tooLong;
+        tooLong.name = "invoices";
+        tooLong.lockDuration = 6min;
+        const auto expected = core::broker::validate(tooLong);
+        QVERIFY(!expected.ok());
+        QCOMPARE(lockError->text(), QString::fromStdString(expected.error().message));
+        QVERIFY(lockError->text().startsWith(QStringLiteral("LockDuration:")));
+        QVERIFY(!dialog->generalError()->isVisible());
+        QVERIFY(dialog->isVisible()); // nothing was sent
+
+        // Not a duration at all.
+        dialog->lockDurationEdit()->clear();
+        QTest::keyClicks(dialog->lockDurationEdit(), QStringLiteral("soon"));
+        QVERIFY(!dialog->lockDurationEdit()->isValid());
+        clickOk(dialog);
+        QVERIFY(lockError->text().contains(QStringLiteral("is not a duration")));
+
+        // A bad name is reported under the name.
+        dialog->lockDurationEdit()->clear();
+        QTest::keyClicks(dialog->lockDurationEdit(), QStringLiteral("PT45S"));
+        dialog->nameEdit()->clear();
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral("bad name!"));
+        clickOk(dialog);
+        QVERIFY(dialog->fieldError(QStringLiteral("Name"))->isVisible());
+        QVERIFY(!lockError->isVisible());
+
+        dialog->nameEdit()->clear();
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral("invoices"));
+        clickOk(dialog);
+        QTRY_VERIFY_WITH_TIMEOUT(!guard || !guard->isVisible(), 20000);
+
+        // Created on the server, listed and selected in the tree.
+        auto created = await<client::QueueInfo>([&](auto cb) { embedded()->getQueue("invoices", this, std::move(cb)); });
+        QVERIFY(created.ok());
+        QCOMPARE(created->description.lockDuration, core::Duration(45s));
+        QTRY_COMPARE_WITH_TIMEOUT(m_pane->currentItem().entityPath, QStringLiteral("invoices"), 20000);
+        QCOMPARE(m_pane->properties()->value(QStringLiteral("LockDuration")), QStringLiteral("45s  (00:00:45)"));
+    }
+
+    void deleteAsksByNameAndReadOnlyBlocksIt()
+    {
+        QVERIFY(createQueue("to-delete"));
+        m_pane->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(entity(QStringLiteral("to-delete")).isValid(), 20000);
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("to-delete")));
+
+        // Read-only: the action is off and a direct call asks nothing and deletes nothing.
+        m_pane->readOnlyAction()->trigger();
+        QVERIFY(m_manager->isReadOnly(embedded()));
+        QVERIFY(!m_pane->deleteAction()->isEnabled());
+        QVERIFY(!m_pane->editAction()->isEnabled());
+        QVERIFY(!m_pane->newQueueAction()->isEnabled());
+        QVERIFY(!m_pane->properties()->editButton()->isEnabled());
+        QSignalSpy status(m_pane.get(), &ExplorerPane::statusMessage);
+        m_pane->deleteSelected();
+        QVERIFY(!m_pane->findChild<QMessageBox *>(QStringLiteral("deleteConfirmation")));
+        QCOMPARE(status.count(), 1);
+        QVERIFY(status.at(0).at(0).toString().contains(QStringLiteral("read-only")));
+
+        // Writable again: Del asks, naming the queue; Cancel keeps it.
+        m_pane->readOnlyAction()->trigger();
+        QVERIFY(m_pane->deleteAction()->isEnabled());
+        m_pane->tree()->setFocus();
+        QTest::keyClick(m_pane->tree(), Qt::Key_Delete);
+        QPointer<QMessageBox> box = m_pane->findChild<QMessageBox *>(QStringLiteral("deleteConfirmation"));
+        QVERIFY(box);
+        QTRY_VERIFY(box->isVisible());
+        QVERIFY(box->text().contains(QStringLiteral("“to-delete”")));
+        QTest::mouseClick(box->button(QMessageBox::Cancel), Qt::LeftButton);
+        QTRY_VERIFY(!box); // deleted on close
+        QVERIFY(await<client::QueueInfo>([&](auto cb) { embedded()->getQueue("to-delete", this, std::move(cb)); }).ok());
+
+        // The offscreen platform does not hand activation back when the box closes.
+        m_pane->activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(m_pane.get()));
+        m_pane->tree()->setFocus();
+        QTest::keyClick(m_pane->tree(), Qt::Key_Delete);
+        box = m_pane->findChild<QMessageBox *>(QStringLiteral("deleteConfirmation"));
+        QVERIFY(box);
+        QTRY_VERIFY(box->isVisible());
+        QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(!entity(QStringLiteral("to-delete")).isValid(), 20000);
+        auto gone = await<client::QueueInfo>([&](auto cb) { embedded()->getQueue("to-delete", this, std::move(cb)); });
+        QVERIFY(!gone.ok());
+        QCOMPARE(gone.error().code, core::ErrorCode::EntityNotFound);
+    }
+
+    void ruleDialogShowsTheSqlErrorPosition()
+    {
+        widgets::RuleDialog dialog(embedded(), QStringLiteral("events"), QStringLiteral("all"), std::nullopt);
+        dialog.show();
+        QTest::keyClicks(dialog.nameEdit(), QStringLiteral("bad"));
+        QTest::keyClicks(dialog.sqlFilterEdit(), QStringLiteral("priority = = 'x'"));
+        QLabel *error = dialog.fieldError(QStringLiteral("SqlFilter"));
+        QVERIFY(error->isVisible());
+        QVERIFY2(error->text().startsWith(QStringLiteral("Line 1, column 12:")), qPrintable(error->text()));
+        QCOMPARE(dialog.sqlFilterEdit()->extraSelections().size(), 1);
+        QCOMPARE(dialog.sqlFilterEdit()->extraSelections().at(0).cursor.selectionStart(), 11);
+        clickOk(&dialog);
+        QVERIFY(dialog.isVisible()); // refused before sending
+
+        dialog.sqlFilterEdit()->clear();
+        QVERIFY(!error->isVisible());
+        QTest::keyClicks(dialog.sqlFilterEdit(), QStringLiteral("priority = 'low'"));
+        QTest::mouseClick(dialog.actionCheck(), Qt::LeftButton);
+        QTest::keyClicks(dialog.actionEdit(), QStringLiteral("SET sys.Label ="));
+        QVERIFY(dialog.fieldError(QStringLiteral("SqlRuleAction"))->isVisible());
+        dialog.actionEdit()->clear();
+        QTest::keyClicks(dialog.actionEdit(), QStringLiteral("SET sys.Label = 'low'"));
+        QVERIFY(!dialog.fieldError(QStringLiteral("SqlRuleAction"))->isVisible());
+        QSignalSpy saved(&dialog, &widgets::EntityDialog::saved);
+        clickOk(&dialog);
+        QTRY_COMPARE_WITH_TIMEOUT(saved.count(), 1, 20000);
+        auto rule = await<core::broker::RuleDescription>(
+            [&](auto cb) { embedded()->getRule("events", "all", "bad", this, std::move(cb)); });
+        QVERIFY(rule.ok());
+        QCOMPARE(std::get<core::broker::SqlFilter>(rule->filter).expression, std::string("priority = 'low'"));
+        QVERIFY(rule->action.has_value());
+    }
+
+    void emptyCorrelationFilterIsRefused()
+    {
+        widgets::RuleDialog dialog(embedded(), QStringLiteral("events"), QStringLiteral("all"), std::nullopt);
+        dialog.show();
+        QTest::keyClicks(dialog.nameEdit(), QStringLiteral("corr"));
+        dialog.filterTypeCombo()->setCurrentIndex(widgets::RuleDialog::CorrelationFilterType);
+        clickOk(&dialog);
+        QVERIFY(dialog.fieldError(QStringLiteral("SqlFilter"))->text().startsWith(QStringLiteral("CorrelationFilter:")));
+    }
+
+    // ---- connection dialog -----------------------------------------------------------------------
+
+    void connectionDialogReportsMalformedStringsPrecisely()
+    {
+        widgets::ConnectionDialog dialog(m_manager.get());
+        dialog.show();
+        QTest::keyClicks(dialog.connectionStringEdit(), QStringLiteral("Endpoint=sb://contoso/;SharedAccessKeyName=k"));
+        QVERIFY(dialog.statusLabel()->text().contains(QStringLiteral("SharedAccessKey")));
+        QVERIFY(!dialog.connectButton()->isEnabled());
+        QVERIFY(!dialog.testButton()->isEnabled());
+        dialog.connectionStringEdit()->clear();
+        QTest::keyClicks(dialog.connectionStringEdit(), QStringLiteral("Endpoint=ftp://x;SharedAccessKeyName=k;SharedAccessKey=v"));
+        QVERIFY(dialog.statusLabel()->text().contains(QStringLiteral("Endpoint")));
+
+        QTest::mouseClick(dialog.partsMode(), Qt::LeftButton);
+        QTest::keyClicks(dialog.hostEdit(), QStringLiteral("contoso.servicebus.windows.net"));
+        QTest::keyClicks(dialog.keyEdit(), QStringLiteral("c2VjcmV0"));
+        QVERIFY(dialog.connectButton()->isEnabled());
+        QVERIFY(dialog.statusLabel()->text().contains(QStringLiteral("contoso.servicebus.windows.net")));
+        // The key never shows in the dialog's texts.
+        QVERIFY(!dialog.statusLabel()->text().contains(QStringLiteral("c2VjcmV0")));
+    }
+
+    void connectionDialogTestListsQueues()
+    {
+        widgets::ConnectionDialog dialog(m_manager.get());
+        dialog.show();
+        QTest::keyClicks(dialog.connectionStringEdit(), m_emulator.connectionString());
+        QTest::keyClicks(dialog.managementUrlEdit(), m_emulator.managementUrl().toString());
+        QTest::mouseClick(dialog.testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.statusLabel()->text().startsWith(QStringLiteral("Connected")), 20000);
+        QVERIFY(dialog.statusLabel()->text().contains(QStringLiteral("orders")));
+
+        // A wrong key: the precise error from the server.
+        dialog.connectionStringEdit()->clear();
+        QTest::keyClicks(dialog.connectionStringEdit(),
+                         QString(m_emulator.connectionString()).replace(QStringLiteral("SAS_KEY_VALUE"), QStringLiteral("wrong")));
+        QTest::mouseClick(dialog.testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.statusLabel()->text().startsWith(QStringLiteral("Test failed")), 20000);
+    }
+
+    void keychainUnavailableOffersSessionOnly()
+    {
+        QCOMPARE(m_manager->userConnectionCount(), 0);
+        widgets::ConnectionDialog dialog(m_manager.get());
+        dialog.show();
+        QTest::keyClicks(dialog.connectionStringEdit(), m_emulator.connectionString());
+        QTest::keyClicks(dialog.managementUrlEdit(), m_emulator.managementUrl().toString());
+        QTest::keyClicks(dialog.nameEdit(), QStringLiteral("Local emulator"));
+        QTest::mouseClick(dialog.readOnlyCheck(), Qt::LeftButton);
+        QTest::mouseClick(dialog.connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(dialog.keychainLabel()->isVisible());
+        QVERIFY(dialog.keychainLabel()->text().contains(QStringLiteral("keychain is not available")));
+        QVERIFY(dialog.sessionOnlyButton()->isVisible());
+        QVERIFY(dialog.isVisible());
+        QCOMPARE(m_manager->userConnectionCount(), 0);
+
+        QTest::mouseClick(dialog.sessionOnlyButton(), Qt::LeftButton);
+        QCOMPARE(dialog.result(), int(QDialog::Accepted));
+        QCOMPARE(m_manager->userConnectionCount(), 1);
+        const QString id = dialog.connectionId();
+        QVERIFY(m_keys->hasSessionKey(id));
+        QVERIFY(m_manager->isReadOnly(id));
+        QCOMPARE(m_manager->entry(id)->profile.name, QStringLiteral("Local emulator"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_pane->model()->findEntity(id, QStringLiteral("orders")).isValid(), 20000);
+        QSettings settings;
+        for (const QString &key : settings.allKeys())
+            QVERIFY2(!settings.value(key).toString().contains(QStringLiteral("SAS_KEY_VALUE")), qPrintable(key));
+    }
+
+    // ---- durations -------------------------------------------------------------------------------
+
+    void durations_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<bool>("allowNever");
+        QTest::addColumn<std::optional<qint64>>("ms");
+        QTest::newRow("seconds") << "30s" << false << std::optional<qint64>(30000);
+        QTest::newRow("minutes") << "5m" << false << std::optional<qint64>(300000);
+        QTest::newRow("combined") << "1h30m" << false << std::optional<qint64>(5400000);
+        QTest::newRow("ms") << "250ms" << false << std::optional<qint64>(250);
+        QTest::newRow("days") << "14d" << false << std::optional<qint64>(14LL * 86400000);
+        QTest::newRow("iso") << "PT1M" << false << std::optional<qint64>(60000);
+        QTest::newRow("iso days") << "P1DT2H" << false << std::optional<qint64>(26LL * 3600000);
+        QTest::newRow("timespan") << "00:01:30" << false << std::optional<qint64>(90000);
+        QTest::newRow("timespan days") << "1.00:00:00" << false << std::optional<qint64>(86400000);
+        QTest::newRow("never allowed") << "never" << true << std::optional<qint64>(core::kMaxDuration.count());
+        QTest::newRow("empty allowed") << "" << true << std::optional<qint64>(core::kMaxDuration.count());
+        QTest::newRow("never refused") << "never" << false << std::optional<qint64>();
+        QTest::newRow("garbage") << "soon" << false << std::optional<qint64>();
+        QTest::newRow("bare number") << "30" << false << std::optional<qint64>();
+        QTest::newRow("bad minutes") << "00:61:00" << false << std::optional<qint64>();
+        QTest::newRow("iso empty") << "PT" << false << std::optional<qint64>();
+    }
+
+    void durations()
+    {
+        QFETCH(QString, text);
+        QFETCH(bool, allowNever);
+        QFETCH(std::optional<qint64>, ms);
+        const auto parsed = DurationEdit::parse(text, allowNever);
+        QCOMPARE(parsed.has_value(), ms.has_value());
+        if (ms) {
+            QCOMPARE(qint64(parsed->count()), *ms);
+            // format() reads back to the same value.
+            QCOMPARE(DurationEdit::parse(DurationEdit::format(*parsed), true), parsed);
+        }
+    }
+
+    // ---- main window -----------------------------------------------------------------------------
+
+    void mainWindowShowsTheTreeAndOpensTabs()
+    {
+        models::LogModel logModel;
+        app::MainWindow window(&logModel);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QVERIFY(window.isNamespaceEmptyStateVisible());
+        auto *newConnection = window.findChild<QAction *>(QStringLiteral("newConnectionAction"));
+        QVERIFY(newConnection && newConnection->isEnabled());
+        newConnection->trigger();
+        auto *dialog = visible<widgets::ConnectionDialog>();
+        QVERIFY(dialog);
+        dialog->reject();
+
+        window.connectionManager()->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());
+        QVERIFY(!window.isNamespaceEmptyStateVisible());
+        auto *pane = window.explorer();
+        QTRY_VERIFY_WITH_TIMEOUT(pane->model()->findEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders")).isValid(), 20000);
+        QVERIFY(pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders")));
+        pane->tree()->setFocus();
+        QTest::keyClick(pane->tree(), Qt::Key_Return);
+        QCOMPARE(window.tabs()->count(), 1);
+        QCOMPARE(window.tabs()->tabText(0), QStringLiteral("orders"));
+        QTest::keyClick(pane->tree(), Qt::Key_Return); // the same entity focuses its tab
+        QCOMPARE(window.tabs()->count(), 1);
+
+        if (const QString dir = qEnvironmentVariable("BUSYARD_SCREENSHOT_DIR"); !dir.isEmpty()) {
+            window.resize(1280, 800);
+            Q_EMIT window.tabs()->tabCloseRequested(0);
+            QVERIFY(window.isWelcomeVisible());
+            std::vector<core::Message> messages(7);
+            for (auto &m : messages)
+                m.body = "x";
+            auto *connection = window.connectionManager()->connection(ConnectionManager::EmbeddedId);
+            QVERIFY(await<void>([&](auto cb) { connection->sendBatch("orders", messages, this, std::move(cb)); }).ok());
+            QVERIFY(await<void>([&](auto cb) { connection->sendBatch("events", {messages[0], messages[1]}, this, std::move(cb)); }).ok());
+            pane->model()->refresh();
+            QTRY_VERIFY_WITH_TIMEOUT(!pane->model()->isRefreshing(ConnectionManager::EmbeddedId), 20000);
+            pane->expandAll();
+            QVERIFY(pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders")));
+            window.resizeDocks({window.namespaceDock()}, {520}, Qt::Horizontal);
+            window.resizeDocks({window.logDock()}, {110}, Qt::Vertical);
+            QTest::qWait(200); // layout settles before the grab (screenshot only)
+            QVERIFY(window.grab().save(dir + QStringLiteral("/explorer-tree.png")));
+
+            widgets::QueueDialog queueDialog(connection, std::nullopt, &window);
+            queueDialog.show();
+            QTest::keyClicks(queueDialog.nameEdit(), QStringLiteral("invoices"));
+            queueDialog.lockDurationEdit()->clear();
+            QTest::keyClicks(queueDialog.lockDurationEdit(), QStringLiteral("6m"));
+            clickOk(&queueDialog);
+            queueDialog.adjustSize();
+            QVERIFY(queueDialog.grab().save(dir + QStringLiteral("/queue-dialog.png")));
+        }
+    }
+};
+
+QTEST_MAIN(TestExplorer)
+#include "tst_explorer.moc"

@@ -1,0 +1,569 @@
+#include "explorerpane.h"
+
+#include "connectiondialog.h"
+#include "entitydialogs.h"
+#include "propertiespanel.h"
+
+#include "core/client/namespaceconnection.h"
+#include "models/connectionmanager.h"
+
+#include <QtCore/QSettings>
+#include <QtCore/QSortFilterProxyModel>
+#include <QtGui/QAction>
+#include <QtWidgets/QHeaderView>
+#include <QtWidgets/QLineEdit>
+#include <QtWidgets/QMenu>
+#include <QtWidgets/QMessageBox>
+#include <QtWidgets/QSplitter>
+#include <QtWidgets/QToolBar>
+#include <QtWidgets/QToolButton>
+#include <QtWidgets/QTreeView>
+#include <QtWidgets/QVBoxLayout>
+
+namespace busyard::widgets {
+
+using models::EntityKind;
+using models::EntityTreeModel;
+
+namespace {
+
+const QString SplitterKey = QStringLiteral("explorer/splitter");
+
+QIcon icon(const char *name)
+{
+    return QIcon(QStringLiteral(":/busyard/icons/%1.svg").arg(QLatin1String(name)));
+}
+
+/** Recursive filter on names that always keeps namespace rows (so a filter never hides a connection). */
+class EntityFilterModel : public QSortFilterProxyModel
+{
+public:
+    using QSortFilterProxyModel::QSortFilterProxyModel;
+
+protected:
+    bool filterAcceptsRow(int row, const QModelIndex &parent) const override
+    {
+        const QModelIndex index = sourceModel()->index(row, 0, parent);
+        if (!parent.isValid())
+            return true;
+        const auto kind = EntityKind(index.data(EntityTreeModel::KindRole).toInt());
+        if (filterRegularExpression().pattern().isEmpty())
+            return true;
+        if (kind == EntityKind::QueuesFolder || kind == EntityKind::TopicsFolder || kind == EntityKind::RulesFolder)
+            return false; // shown when a child matches (recursive filtering)
+        return QSortFilterProxyModel::filterAcceptsRow(row, parent);
+    }
+};
+
+QString kindName(EntityKind kind)
+{
+    switch (kind) {
+    case EntityKind::Queue: return QObject::tr("queue");
+    case EntityKind::Topic: return QObject::tr("topic");
+    case EntityKind::Subscription: return QObject::tr("subscription");
+    case EntityKind::Rule: return QObject::tr("rule");
+    case EntityKind::Namespace: return QObject::tr("connection");
+    default: return QString();
+    }
+}
+
+} // namespace
+
+ExplorerPane::ExplorerPane(models::ConnectionManager *manager, QWidget *parent)
+    : QWidget(parent)
+    , m_manager(manager)
+{
+    Q_ASSERT(manager);
+    setObjectName(QStringLiteral("explorerPane"));
+    m_model = new EntityTreeModel(manager, this);
+    m_proxy = new EntityFilterModel(this);
+    m_proxy->setSourceModel(m_model);
+    m_proxy->setRecursiveFilteringEnabled(true);
+    m_proxy->setFilterCaseSensitivity(Qt::CaseInsensitive);
+    m_proxy->setFilterKeyColumn(EntityTreeModel::NameColumn);
+
+    auto *layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->setSpacing(0);
+
+    m_toolBar = new QToolBar(this);
+    m_toolBar->setIconSize(QSize(16, 16));
+    m_toolBar->setToolButtonStyle(Qt::ToolButtonIconOnly);
+    layout->addWidget(m_toolBar);
+
+    m_filter = new QLineEdit(this);
+    m_filter->setObjectName(QStringLiteral("explorerFilter"));
+    m_filter->setPlaceholderText(tr("Filter entities (Ctrl+F)"));
+    m_filter->setClearButtonEnabled(true);
+    auto *filterRow = new QWidget(this);
+    auto *filterLayout = new QVBoxLayout(filterRow);
+    filterLayout->setContentsMargins(4, 2, 4, 4);
+    filterLayout->addWidget(m_filter);
+    layout->addWidget(filterRow);
+    connect(m_filter, &QLineEdit::textChanged, this, [this](const QString &text) {
+        m_proxy->setFilterFixedString(text.trimmed());
+        if (!text.trimmed().isEmpty())
+            m_tree->expandAll();
+    });
+
+    m_tree = new QTreeView(this);
+    m_tree->setObjectName(QStringLiteral("entityTree"));
+    m_tree->setModel(m_proxy);
+    m_tree->setUniformRowHeights(true);
+    m_tree->setAllColumnsShowFocus(true);
+    m_tree->setContextMenuPolicy(Qt::CustomContextMenu);
+    m_tree->setExpandsOnDoubleClick(false);
+    m_tree->setFrameShape(QFrame::NoFrame);
+    m_tree->header()->setStretchLastSection(false);
+    m_tree->header()->setSectionResizeMode(EntityTreeModel::NameColumn, QHeaderView::Stretch);
+    const int countWidth = fontMetrics().horizontalAdvance(QStringLiteral("Transfer")) + 10;
+    for (int column = EntityTreeModel::ActiveColumn; column < EntityTreeModel::ColumnCount; ++column) {
+        m_tree->header()->setSectionResizeMode(column, QHeaderView::Fixed);
+        m_tree->header()->resizeSection(column, countWidth);
+    }
+
+    m_properties = new PropertiesPanel(this);
+    m_splitter = new QSplitter(Qt::Vertical, this);
+    m_splitter->setObjectName(QStringLiteral("explorerSplitter"));
+    m_splitter->addWidget(m_tree);
+    m_splitter->addWidget(m_properties);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    m_splitter->setChildrenCollapsible(false);
+    layout->addWidget(m_splitter, 1);
+
+    createActions();
+
+    connect(m_tree->selectionModel(), &QItemSelectionModel::currentChanged, this, &ExplorerPane::onCurrentChanged);
+    connect(m_tree, &QTreeView::activated, this, &ExplorerPane::onActivated);
+    connect(m_tree, &QTreeView::doubleClicked, this, [this](const QModelIndex &index) {
+        // Double-click opens entities (through activated()); on other rows it toggles expansion.
+        const auto item = m_model->item(m_proxy->mapToSource(index));
+        if (!item.isBrowsable())
+            m_tree->setExpanded(index.siblingAtColumn(0), !m_tree->isExpanded(index.siblingAtColumn(0)));
+    });
+    connect(m_tree, &QWidget::customContextMenuRequested, this, &ExplorerPane::onContextMenu);
+    connect(m_properties, &PropertiesPanel::editRequested, this, &ExplorerPane::editSelected);
+    connect(m_properties, &PropertiesPanel::openRequested, this,
+            [this] { onActivated(m_tree->currentIndex()); });
+    // Keep the properties and actions in step with refreshes and read-only switches.
+    connect(m_model, &QAbstractItemModel::dataChanged, this, [this](const QModelIndex &from, const QModelIndex &to) {
+        const QModelIndex current = m_proxy->mapToSource(m_tree->currentIndex());
+        if (current.isValid() && current.parent() == from.parent() && current.row() >= from.row() && current.row() <= to.row())
+            onCurrentChanged();
+    });
+    connect(m_manager, &models::ConnectionManager::readOnlyChanged, this, &ExplorerPane::onCurrentChanged);
+    connect(m_model, &EntityTreeModel::refreshed, this, [this](const QString &connectionId) {
+        if (m_pendingSelectConnection == connectionId && selectEntity(connectionId, m_pendingSelectPath))
+            m_pendingSelectConnection.clear();
+    });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent) {
+        // New namespaces and their first level open by default.
+        const auto kind = EntityKind(parent.data(EntityTreeModel::KindRole).toInt());
+        if (!parent.isValid() || kind == EntityKind::Namespace)
+            m_tree->expand(m_proxy->mapFromSource(parent));
+    });
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        m_tree->expand(m_proxy->mapFromSource(m_model->index(row, 0)));
+    restoreState();
+    onCurrentChanged();
+}
+
+ExplorerPane::~ExplorerPane()
+{
+    saveState();
+}
+
+void ExplorerPane::createActions()
+{
+    const auto make = [this](const char *iconName, const QString &text, const char *objectName) {
+        auto *action = new QAction(iconName ? icon(iconName) : QIcon(), text, this);
+        action->setObjectName(QString::fromLatin1(objectName));
+        addAction(action);
+        return action;
+    };
+    m_newConnection = make("connect", tr("&New Connection…"), "explorerNewConnectionAction");
+    m_newConnection->setShortcut(QKeySequence::New);
+    connect(m_newConnection, &QAction::triggered, this, &ExplorerPane::newConnection);
+
+    m_refresh = make("refresh", tr("&Refresh"), "refreshAction");
+    m_refresh->setShortcut(QKeySequence::Refresh);
+    m_refresh->setShortcutContext(Qt::WindowShortcut);
+    connect(m_refresh, &QAction::triggered, this, &ExplorerPane::refresh);
+
+    m_newQueue = make("queue", tr("New &Queue…"), "newQueueAction");
+    connect(m_newQueue, &QAction::triggered, this, &ExplorerPane::newQueue);
+    m_newTopic = make("topic", tr("New &Topic…"), "newTopicAction");
+    connect(m_newTopic, &QAction::triggered, this, &ExplorerPane::newTopic);
+    m_newSubscription = make("subscription", tr("New &Subscription…"), "newSubscriptionAction");
+    connect(m_newSubscription, &QAction::triggered, this, &ExplorerPane::newSubscription);
+    m_newRule = make("rule", tr("New R&ule…"), "newRuleAction");
+    connect(m_newRule, &QAction::triggered, this, &ExplorerPane::newRule);
+
+    m_edit = make("edit", tr("&Edit…"), "editAction");
+    connect(m_edit, &QAction::triggered, this, &ExplorerPane::editSelected);
+    m_open = make(nullptr, tr("&Open Messages"), "openAction");
+    connect(m_open, &QAction::triggered, this, [this] { onActivated(m_tree->currentIndex()); });
+
+    m_delete = new QAction(icon("delete"), tr("&Delete…"), this);
+    m_delete->setObjectName(QStringLiteral("deleteAction"));
+    m_delete->setShortcut(QKeySequence::Delete);
+    // Del acts on the tree only: the message browser has its own.
+    m_delete->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+    m_tree->addAction(m_delete);
+    connect(m_delete, &QAction::triggered, this, &ExplorerPane::deleteSelected);
+
+    m_readOnly = make("namespace-readonly", tr("Read-&only Connection"), "readOnlyAction");
+    m_readOnly->setCheckable(true);
+    connect(m_readOnly, &QAction::triggered, this, &ExplorerPane::onReadOnlyToggled);
+
+    m_focusFilter = make(nullptr, tr("&Filter"), "focusFilterAction");
+    m_focusFilter->setShortcut(QKeySequence::Find);
+    m_focusFilter->setShortcutContext(Qt::WindowShortcut);
+    connect(m_focusFilter, &QAction::triggered, this, [this] {
+        m_filter->setFocus(Qt::ShortcutFocusReason);
+        m_filter->selectAll();
+    });
+
+    m_toolBar->addAction(m_newConnection);
+    m_toolBar->addAction(m_refresh);
+    auto *newMenu = new QMenu(this);
+    newMenu->addActions({m_newQueue, m_newTopic, m_newSubscription, m_newRule});
+    auto *newButton = new QToolButton(this);
+    newButton->setIcon(icon("add"));
+    newButton->setToolTip(tr("New entity"));
+    newButton->setMenu(newMenu);
+    newButton->setPopupMode(QToolButton::InstantPopup);
+    newButton->setObjectName(QStringLiteral("newEntityButton"));
+    m_toolBar->addWidget(newButton);
+    m_toolBar->addAction(m_edit);
+    m_toolBar->addAction(m_delete);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_readOnly);
+}
+
+models::EntityItem ExplorerPane::currentItem() const
+{
+    return m_model->item(m_proxy->mapToSource(m_tree->currentIndex()));
+}
+
+client::NamespaceConnection *ExplorerPane::currentConnection() const
+{
+    const auto item = currentItem();
+    return item.connectionId.isEmpty() ? nullptr : m_manager->connection(item.connectionId);
+}
+
+bool ExplorerPane::currentIsReadOnly() const
+{
+    return m_manager->isReadOnly(currentItem().connectionId);
+}
+
+void ExplorerPane::updateActions()
+{
+    const auto item = currentItem();
+    const bool hasConnection = currentConnection() != nullptr;
+    const bool readOnly = currentIsReadOnly();
+    const bool writable = hasConnection && !readOnly;
+    const bool inTopic = !item.topicName.isEmpty() || item.kind == EntityKind::Topic;
+    const bool inSubscription = !item.subscriptionName.isEmpty();
+    m_newQueue->setEnabled(writable);
+    m_newTopic->setEnabled(writable);
+    m_newSubscription->setEnabled(writable && inTopic);
+    m_newRule->setEnabled(writable && inSubscription);
+    const bool editable = item.kind == EntityKind::Queue || item.kind == EntityKind::Topic
+                          || item.kind == EntityKind::Subscription || item.kind == EntityKind::Rule;
+    m_edit->setEnabled(writable && editable);
+    const bool removableConnection = item.kind == EntityKind::Namespace
+                                     && item.connectionId != models::ConnectionManager::EmbeddedId;
+    m_delete->setEnabled((writable && editable) || removableConnection);
+    m_delete->setText(removableConnection ? tr("&Remove Connection…") : tr("&Delete…"));
+    m_delete->setToolTip(readOnly && editable ? tr("The connection is read-only") : m_delete->text().remove(QLatin1Char('&')));
+    m_open->setEnabled(hasConnection && item.isBrowsable());
+    m_readOnly->setEnabled(!item.connectionId.isEmpty());
+    m_readOnly->setChecked(readOnly);
+    m_refresh->setEnabled(true);
+}
+
+void ExplorerPane::onCurrentChanged()
+{
+    const auto item = currentItem();
+    if (item.connectionId.isEmpty() || item.kind == EntityKind::Namespace || item.kind == EntityKind::QueuesFolder
+        || item.kind == EntityKind::TopicsFolder || item.kind == EntityKind::RulesFolder)
+        m_properties->clear();
+    else
+        m_properties->setItem(item, currentIsReadOnly());
+    updateActions();
+}
+
+void ExplorerPane::onActivated(const QModelIndex &proxyIndex)
+{
+    const auto item = m_model->item(m_proxy->mapToSource(proxyIndex));
+    client::NamespaceConnection *connection = m_manager->connection(item.connectionId);
+    if (!item.isBrowsable() || !connection)
+        return;
+    Q_EMIT openEntityRequested(connection, item.entityPath, m_manager->isReadOnly(item.connectionId));
+}
+
+void ExplorerPane::onContextMenu(const QPoint &pos)
+{
+    if (m_tree->indexAt(pos).isValid())
+        m_tree->setCurrentIndex(m_tree->indexAt(pos));
+    QMenu menu(this);
+    menu.addAction(m_open);
+    menu.addSeparator();
+    menu.addActions({m_newQueue, m_newTopic, m_newSubscription, m_newRule});
+    menu.addSeparator();
+    menu.addAction(m_edit);
+    menu.addAction(m_delete);
+    menu.addSeparator();
+    menu.addAction(m_refresh);
+    menu.addAction(m_readOnly);
+    menu.exec(m_tree->viewport()->mapToGlobal(pos));
+}
+
+void ExplorerPane::onReadOnlyToggled(bool on)
+{
+    const auto item = currentItem();
+    if (!item.connectionId.isEmpty())
+        m_manager->setReadOnly(item.connectionId, on);
+}
+
+void ExplorerPane::showError(const QString &text)
+{
+    Q_EMIT statusMessage(text);
+    QMessageBox *box = new QMessageBox(QMessageBox::Warning, tr("Busyard"), text, QMessageBox::Ok, this);
+    box->setObjectName(QStringLiteral("explorerError"));
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->open();
+}
+
+void ExplorerPane::refresh()
+{
+    const auto item = currentItem();
+    m_model->refresh(item.connectionId, true);
+    Q_EMIT statusMessage(tr("Refreshing…"));
+}
+
+void ExplorerPane::newConnection()
+{
+    auto *dialog = new ConnectionDialog(m_manager, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ConnectionDialog::connectionAdded, this, [this](const QString &id) { selectNamespace(id); });
+    dialog->open();
+}
+
+void ExplorerPane::refreshAndSelect(const QString &connectionId, const QString &entityPath)
+{
+    m_pendingSelectConnection = connectionId;
+    m_pendingSelectPath = entityPath;
+    m_model->refresh(connectionId, true);
+}
+
+namespace {
+
+template<typename Dialog>
+void showDialog(ExplorerPane *pane, Dialog *dialog, const QString &connectionId,
+                const std::function<void(const QString &, const QString &)> &onSaved)
+{
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    QObject::connect(dialog, &EntityDialog::saved, pane,
+                     [onSaved, connectionId](const QString &path) { onSaved(connectionId, path); });
+    dialog->open();
+}
+
+} // namespace
+
+void ExplorerPane::newQueue()
+{
+    auto *connection = currentConnection();
+    if (!connection || currentIsReadOnly())
+        return;
+    showDialog(this, new QueueDialog(connection, std::nullopt, this), currentItem().connectionId,
+               [this](const QString &c, const QString &p) { refreshAndSelect(c, p); });
+}
+
+void ExplorerPane::newTopic()
+{
+    auto *connection = currentConnection();
+    if (!connection || currentIsReadOnly())
+        return;
+    showDialog(this, new TopicDialog(connection, std::nullopt, this), currentItem().connectionId,
+               [this](const QString &c, const QString &p) { refreshAndSelect(c, p); });
+}
+
+void ExplorerPane::newSubscription()
+{
+    auto *connection = currentConnection();
+    const auto item = currentItem();
+    const QString topic = item.kind == EntityKind::Topic ? item.name : item.topicName;
+    if (!connection || currentIsReadOnly() || topic.isEmpty())
+        return;
+    showDialog(this, new SubscriptionDialog(connection, topic, std::nullopt, this), item.connectionId,
+               [this](const QString &c, const QString &p) { refreshAndSelect(c, p); });
+}
+
+void ExplorerPane::newRule()
+{
+    auto *connection = currentConnection();
+    const auto item = currentItem();
+    if (!connection || currentIsReadOnly() || item.subscriptionName.isEmpty())
+        return;
+    showDialog(this, new RuleDialog(connection, item.topicName, item.subscriptionName, std::nullopt, this),
+               item.connectionId, [this](const QString &c, const QString &p) { refreshAndSelect(c, p); });
+}
+
+void ExplorerPane::editSelected()
+{
+    auto *connection = currentConnection();
+    const auto item = currentItem();
+    if (!connection)
+        return;
+    if (currentIsReadOnly()) {
+        Q_EMIT statusMessage(tr("%1 is read-only").arg(m_manager->entry(item.connectionId)->profile.name));
+        return;
+    }
+    const auto saved = [this](const QString &c, const QString &p) { refreshAndSelect(c, p); };
+    switch (item.kind) {
+    case EntityKind::Queue:
+        showDialog(this, new QueueDialog(connection, item.queue, this), item.connectionId, saved);
+        break;
+    case EntityKind::Topic:
+        showDialog(this, new TopicDialog(connection, item.topic, this), item.connectionId, saved);
+        break;
+    case EntityKind::Subscription:
+        showDialog(this, new SubscriptionDialog(connection, item.topicName, item.subscription, this), item.connectionId,
+                   saved);
+        break;
+    case EntityKind::Rule:
+        showDialog(this, new RuleDialog(connection, item.topicName, item.subscriptionName, item.rule, this),
+                   item.connectionId, saved);
+        break;
+    default:
+        break;
+    }
+}
+
+void ExplorerPane::deleteSelected()
+{
+    const auto item = currentItem();
+    if (item.connectionId.isEmpty())
+        return;
+    if (item.kind == EntityKind::Namespace) {
+        if (item.connectionId == models::ConnectionManager::EmbeddedId)
+            return;
+        auto *box = new QMessageBox(QMessageBox::Question, tr("Remove Connection"),
+                                    tr("Remove the connection “%1”?\n\nIts saved key is deleted from the keychain. "
+                                       "Nothing in the namespace changes.")
+                                        .arg(item.name),
+                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+        box->setObjectName(QStringLiteral("deleteConfirmation"));
+        box->setDefaultButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, id = item.connectionId](int result) {
+            if (result == QMessageBox::Yes)
+                m_manager->removeConnection(id);
+        });
+        box->open();
+        return;
+    }
+    const bool entity = item.kind == EntityKind::Queue || item.kind == EntityKind::Topic
+                        || item.kind == EntityKind::Subscription || item.kind == EntityKind::Rule;
+    if (!entity)
+        return;
+    if (m_manager->isReadOnly(item.connectionId)) {
+        Q_EMIT statusMessage(tr("Not deleted: %1 is read-only").arg(m_manager->entry(item.connectionId)->profile.name));
+        return;
+    }
+    const QString what = item.kind == EntityKind::Rule
+                             ? tr("the rule “%1” of %2/%3").arg(item.name, item.topicName, item.subscriptionName)
+                             : tr("the %1 “%2”").arg(kindName(item.kind), item.entityPath);
+    QString detail;
+    if (item.kind == EntityKind::Topic)
+        detail = tr("\n\nIts subscriptions and every message in them are deleted too.");
+    else if (item.kind != EntityKind::Rule && item.ownCount().value_or(0) > 0)
+        detail = tr("\n\nIts %n message(s) are deleted too.", nullptr, int(*item.ownCount()));
+    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete"),
+                                tr("Delete %1?%2\n\nThis cannot be undone.").arg(what, detail),
+                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    box->setObjectName(QStringLiteral("deleteConfirmation"));
+    box->button(QMessageBox::Yes)->setText(tr("Delete"));
+    box->setDefaultButton(QMessageBox::Cancel);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    connect(box, &QMessageBox::finished, this, [this, item](int result) {
+        if (result != QMessageBox::Yes)
+            return;
+        client::NamespaceConnection *connection = m_manager->connection(item.connectionId);
+        // Re-check: the switch may have been flipped while the question was open.
+        if (!connection || m_manager->isReadOnly(item.connectionId))
+            return;
+        const auto done = [this, item](core::Result<void> r) {
+            if (!r) {
+                showError(tr("Could not delete %1: %2").arg(item.name, QString::fromStdString(r.error().message)));
+                return;
+            }
+            Q_EMIT statusMessage(tr("Deleted %1").arg(item.entityPath.isEmpty() ? item.name : item.entityPath));
+            m_model->refresh(item.connectionId, true);
+        };
+        switch (item.kind) {
+        case EntityKind::Queue:
+            connection->deleteQueue(item.name.toStdString(), this, done);
+            break;
+        case EntityKind::Topic:
+            connection->deleteTopic(item.name.toStdString(), this, done);
+            break;
+        case EntityKind::Subscription:
+            connection->deleteSubscription(item.topicName.toStdString(), item.name.toStdString(), this, done);
+            break;
+        case EntityKind::Rule:
+            connection->deleteRule(item.topicName.toStdString(), item.subscriptionName.toStdString(),
+                                   item.name.toStdString(), this, done);
+            break;
+        default:
+            break;
+        }
+    });
+    box->open();
+}
+
+bool ExplorerPane::selectEntity(const QString &connectionId, const QString &entityPath)
+{
+    const QModelIndex source = m_model->findEntity(connectionId, entityPath);
+    if (!source.isValid())
+        return false;
+    const QModelIndex index = m_proxy->mapFromSource(source);
+    if (!index.isValid())
+        return false;
+    for (QModelIndex p = index.parent(); p.isValid(); p = p.parent())
+        m_tree->expand(p);
+    m_tree->setCurrentIndex(index);
+    m_tree->scrollTo(index);
+    return true;
+}
+
+bool ExplorerPane::selectNamespace(const QString &connectionId)
+{
+    const QModelIndex index = m_proxy->mapFromSource(m_model->namespaceIndex(connectionId));
+    if (!index.isValid())
+        return false;
+    m_tree->setCurrentIndex(index);
+    return true;
+}
+
+void ExplorerPane::expandAll()
+{
+    m_tree->expandAll();
+}
+
+void ExplorerPane::saveState() const
+{
+    QSettings().setValue(SplitterKey, m_splitter->saveState());
+}
+
+void ExplorerPane::restoreState()
+{
+    const QByteArray state = QSettings().value(SplitterKey).toByteArray();
+    if (state.isEmpty() || !m_splitter->restoreState(state))
+        m_splitter->setSizes({360, 240});
+}
+
+} // namespace busyard::widgets

@@ -1,0 +1,125 @@
+#pragma once
+
+#include "core/client/namespaceconnection.h" // complete type: openEntityRequested() works in queued connections and QSignalSpy
+#include "models/entitytreemodel.h"
+
+#include <QtWidgets/QWidget>
+
+class QAction;
+class QLineEdit;
+class QMessageBox;
+class QSortFilterProxyModel;
+class QSplitter;
+class QToolBar;
+class QTreeView;
+
+namespace busyard::models {
+class ConnectionManager;
+} // namespace busyard::models
+
+namespace busyard::widgets {
+
+class PropertiesPanel;
+
+/**
+ * The Explorer pane of the namespace dock: a filter box, the entity tree (namespaces > queues /
+ * topics > subscriptions > rules with dead-letter sub-queues and live counts) and the properties of
+ * the selected row, with the actions on it: new connection (Ctrl+N), refresh (F5), new queue / topic
+ * / subscription / rule, edit, delete (Del, confirmed by name), read-only switch, focus filter
+ * (Ctrl+F). Destructive actions are disabled on read-only connections.
+ *
+ * Dialogs open window-modal without blocking (open()). Opening a row (double-click, Enter) emits
+ * openEntityRequested(). The splitter sizes persist in QSettings ("explorer/splitter").
+ */
+class ExplorerPane : public QWidget
+{
+    Q_OBJECT
+
+public:
+    /** `manager` is not owned and must outlive the pane. */
+    explicit ExplorerPane(models::ConnectionManager *manager, QWidget *parent = nullptr);
+    ~ExplorerPane() override;
+
+    models::EntityTreeModel *model() const { return m_model; }
+    QSortFilterProxyModel *proxy() const { return m_proxy; }
+    QTreeView *tree() const { return m_tree; }
+    QLineEdit *filterEdit() const { return m_filter; }
+    PropertiesPanel *properties() const { return m_properties; }
+
+    QAction *newConnectionAction() const { return m_newConnection; }
+    QAction *refreshAction() const { return m_refresh; }
+    QAction *deleteAction() const { return m_delete; }
+    QAction *editAction() const { return m_edit; }
+    QAction *newQueueAction() const { return m_newQueue; }
+    QAction *newTopicAction() const { return m_newTopic; }
+    QAction *newSubscriptionAction() const { return m_newSubscription; }
+    QAction *newRuleAction() const { return m_newRule; }
+    QAction *readOnlyAction() const { return m_readOnly; }
+    QAction *focusFilterAction() const { return m_focusFilter; }
+
+    /** The selected row (source model item); a default item when none. */
+    models::EntityItem currentItem() const;
+    /** Selects the row of `entityPath` in `connectionId` (expanding its parents); false if absent. */
+    bool selectEntity(const QString &connectionId, const QString &entityPath);
+    /** Selects a namespace row. */
+    bool selectNamespace(const QString &connectionId);
+    /** Expands every row (screenshots). */
+    void expandAll();
+
+    void saveState() const;
+    void restoreState();
+
+public Q_SLOTS:
+    void newConnection();
+    void refresh();
+    /** Asks (window-modal, by name) and deletes the selected entity, or removes the selected connection. */
+    void deleteSelected();
+    void editSelected();
+    void newQueue();
+    void newTopic();
+    void newSubscription();
+    void newRule();
+
+Q_SIGNALS:
+    void openEntityRequested(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly);
+    /** A short user-visible message (errors, "read-only") for the status bar. */
+    void statusMessage(const QString &text);
+
+private:
+    void createActions();
+    void updateActions();
+    void onCurrentChanged();
+    void onActivated(const QModelIndex &proxyIndex);
+    void onContextMenu(const QPoint &pos);
+    void onReadOnlyToggled(bool on);
+    void showError(const QString &text);
+    /** After a create: refresh the namespace and select the new row when it appears. */
+    void refreshAndSelect(const QString &connectionId, const QString &entityPath);
+    client::NamespaceConnection *currentConnection() const;
+    bool currentIsReadOnly() const;
+
+    models::ConnectionManager *m_manager;
+    models::EntityTreeModel *m_model;
+    QSortFilterProxyModel *m_proxy;
+    QLineEdit *m_filter;
+    QTreeView *m_tree;
+    QSplitter *m_splitter;
+    PropertiesPanel *m_properties;
+    QToolBar *m_toolBar;
+    QString m_pendingSelectConnection;
+    QString m_pendingSelectPath;
+
+    QAction *m_newConnection = nullptr;
+    QAction *m_refresh = nullptr;
+    QAction *m_delete = nullptr;
+    QAction *m_edit = nullptr;
+    QAction *m_open = nullptr;
+    QAction *m_newQueue = nullptr;
+    QAction *m_newTopic = nullptr;
+    QAction *m_newSubscription = nullptr;
+    QAction *m_newRule = nullptr;
+    QAction *m_readOnly = nullptr;
+    QAction *m_focusFilter = nullptr;
+};
+
+} // namespace busyard::widgets
