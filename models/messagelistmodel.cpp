@@ -190,7 +190,10 @@ void MessageListModel::appendPage(std::vector<core::Message> page)
     if (!fresh.empty()) {
         const int first = int(m_rows.size());
         beginInsertRows({}, first, first + int(fresh.size()) - 1);
-        m_rows.reserve(m_rows.size() + fresh.size());
+        // No exact reserve(size + page) here: it defeats geometric growth, so every page reallocated and
+        // copied all rows so far (quadratic; ~1 GB of copies and a growing GUI stall at 100k rows).
+        if (m_rows.capacity() < m_rows.size() + fresh.size())
+            m_rows.reserve(std::max(m_rows.size() + fresh.size(), m_rows.capacity() + m_rows.capacity() / 2));
         for (auto &m : fresh) {
             m_rows.push_back(makeRow(m));
             cache(std::move(m));

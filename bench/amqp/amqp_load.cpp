@@ -174,8 +174,8 @@ public:
     {
         m_body = proton::binary(std::string(std::size_t(o.size), 'x'));
         m_sendTimes.assign(std::size_t(o.count), 0);
-        m_e2e.reserve(std::size_t(o.count));
-        m_ack.reserve(std::size_t(o.count));
+        e2eNs.reserve(std::size_t(o.count));
+        ackNs.reserve(std::size_t(o.count));
     }
 
     // results
@@ -185,7 +185,7 @@ public:
     int rejected = 0;
     int received = 0;
     std::int64_t sendStart = 0, sendEnd = 0, receiveStart = 0, receiveEnd = 0;
-    std::vector<std::int64_t> m_e2e, m_ack;
+    std::vector<std::int64_t> e2eNs, ackNs; ///< latency samples (ns)
 
     void on_container_start(proton::container &c) override
     {
@@ -251,13 +251,12 @@ public:
         ++accepted;
         --m_unsettled;
         if (m_o.mode == "latency") {
-            // The tracker's order equals the send order on one link: the n-th acceptance is the n-th
-            // send only when the broker settles in order, so look the time up by tag instead.
+            // Brokers may settle out of order: find the send time by the delivery tag (= message index).
             const auto tag = t.tag();
             std::uint64_t index = 0;
             std::memcpy(&index, tag.data(), std::min<std::size_t>(tag.size(), sizeof index));
             if (index < m_sendTimes.size())
-                m_ack.push_back(nowNs() - m_sendTimes[index]);
+                ackNs.push_back(nowNs() - m_sendTimes[index]);
         }
         if (accepted + rejected == m_o.count) {
             sendEnd = nowNs();
@@ -303,7 +302,7 @@ public:
             receiveStart = m_receiverOpened;
         const proton::value ts = m.properties().get("ts");
         if (m_o.mode == "latency" && !ts.empty())
-            m_e2e.push_back(nowNs() - proton::coerce<std::int64_t>(ts));
+            e2eNs.push_back(nowNs() - proton::coerce<std::int64_t>(ts));
         d.accept(); // accepted + settled: at-least-once completion
         // Credit in batches of half the window (one flow frame per batch, not one per message).
         if (++m_sinceTopUp >= std::max(1, m_o.credit / 2)) {
@@ -435,6 +434,7 @@ private:
         if (error.empty())
             error = why;
         finish();
+        m_container->stop(); // a failed connection may never report its close
     }
 
     void maybeFinish()
@@ -507,8 +507,8 @@ int main(int argc, char **argv)
     const double sends = perSecond(run.accepted, run.sendStart, sendEnd);
     const double receives = o.mode == "throughput" ? perSecond(run.received, run.receiveStart, receiveEnd)
                                                    : perSecond(run.received, run.sendStart, receiveEnd);
-    const Percentiles e2e = percentiles(run.m_e2e);
-    const Percentiles ack = percentiles(run.m_ack);
+    const Percentiles e2e = percentiles(run.e2eNs);
+    const Percentiles ack = percentiles(run.ackNs);
     const bool complete = run.error.empty() && !run.timedOut && run.accepted == o.count && run.received == o.count;
 
     std::printf("%s %s: %d x %d B, credit %d, in-flight %d%s\n", o.mode.c_str(), o.url.c_str(), o.count, o.size,

@@ -7,6 +7,7 @@
 #
 # Default build dir: <repo>/build-bench-amqp (Release). Environment:
 #   BENCH_COUNT (50000)   messages per throughput run      BENCH_LAT_COUNT (5000)  messages per latency run
+#   BENCH_DISK_COUNT (20000) throughput messages for the durable emulator (one fsync per message)
 #   BENCH_RATE (1000)     latency-mode rate, msgs/s        BENCH_CREDIT/BENCH_INFLIGHT (500) windows
 #   BENCH_SKIP_RABBIT=1   skip the peer                     BENCH_SKIP_SDK=1         skip the SDK figure
 #   BENCH_JOBS (2)        build parallelism
@@ -18,6 +19,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 build="${1:-$repo/build-bench-amqp}"
 jobs="${BENCH_JOBS:-2}"
 count="${BENCH_COUNT:-50000}"
+diskCount="${BENCH_DISK_COUNT:-20000}"
 latCount="${BENCH_LAT_COUNT:-5000}"
 rate="${BENCH_RATE:-1000}"
 credit="${BENCH_CREDIT:-500}"
@@ -51,6 +53,7 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 freePort() {
     python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -82,9 +85,10 @@ runLoad() {
 }
 
 runBoth() {
-    local target="$1"
+    local target="$1" n="$count"
     shift
-    runLoad "$target" throughput --count "$count" --credit "$credit" --inflight "$inflight" "$@"
+    [[ $target == emu-disk ]] && n="$diskCount"
+    runLoad "$target" throughput --count "$n" --credit "$credit" --inflight "$inflight" "$@"
     runLoad "$target" latency --count "$latCount" --rate "$rate" --credit "$credit" --inflight "$inflight" "$@"
 }
 
@@ -118,7 +122,7 @@ startEmulator mem --in-memory --data-dir "$work/emu-mem"
 runBoth emu-mem --url "127.0.0.1:$emuPort" --address orders --auth servicebus
 if [[ "${BENCH_SKIP_SDK:-0}" != 1 ]] && command -v node >/dev/null && [[ -d $repo/tests/sdk/node_modules/@azure/service-bus ]]; then
     echo "== busyard-emulator, in memory, @azure/service-bus (JS SDK)"
-    sdkOut="$(NODE_PATH="$repo/tests/sdk/node_modules" node "$repo/bench/amqp/sdk_load.mjs" \
+    sdkOut="$(node "$repo/bench/amqp/sdk_load.mjs" \
         "Endpoint=sb://127.0.0.1:$emuPort;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true;" \
         orders "${BENCH_SDK_COUNT:-20000}" 2>&1)" || true
     echo "$sdkOut" | grep -v '^RESULT' | sed 's/^/  [sdk] /'
@@ -139,7 +143,7 @@ rabbit_env() {
         RABBITMQ_NODE_PORT="$rabbitPort" RABBITMQ_DIST_PORT="$distPort" ERL_EPMD_PORT="$epmdPort" \
         RABBITMQ_MNESIA_BASE="$work/rabbit/mnesia" RABBITMQ_LOG_BASE="$work/rabbit/log" \
         RABBITMQ_ENABLED_PLUGINS_FILE="$work/rabbit/enabled_plugins" RABBITMQ_CONFIG_FILE="$work/rabbit/rabbitmq" \
-        RABBITMQ_PID_FILE="$work/rabbit/pid" RABBITMQ_ALLOW_INPUT=false PATH="/usr/lib/rabbitmq/bin:$PATH" "$@"
+        RABBITMQ_PID_FILE="$work/rabbit/pid" PATH="/usr/lib/rabbitmq/bin:$PATH" "$@"
 }
 
 if [[ "${BENCH_SKIP_RABBIT:-0}" != 1 ]]; then
@@ -161,7 +165,7 @@ EOF
     rabbit_env rabbitmq-plugins -q enable --offline rabbitmq_amqp1_0 >/dev/null
     version="$(dpkg-query -W -f='${Version}' rabbitmq-server 2>/dev/null || echo unknown)"
     echo "== RabbitMQ $version (rabbitmq_amqp1_0) on 127.0.0.1:$rabbitPort"
-    rabbit_env rabbitmq-server >"$work/rabbit/server.out" 2>&1 &
+    rabbit_env rabbitmq-server </dev/null >"$work/rabbit/server.out" 2>&1 &
     rabbitPid=$!
     rabbitStarted=1
     up=0
@@ -170,6 +174,14 @@ EOF
         kill -0 "$rabbitPid" 2>/dev/null || break
         sleep 1
     done
+    # ping answers before the plugins' listeners are up: wait for the AMQP port as well.
+    if [[ $up == 1 ]]; then
+        up=0
+        for _ in $(seq 60); do
+            if (exec 3<>"/dev/tcp/127.0.0.1/$rabbitPort") 2>/dev/null; then up=1; break; fi
+            sleep 1
+        done
+    fi
     [[ $up == 1 ]] || { echo "RabbitMQ did not start:" >&2; tail -n 30 "$work/rabbit/server.out" >&2; exit 1; }
     # "/queue/<name>" declares the (durable, classic) queue on attach in the 3.10 plugin.
     runBoth rabbit --url "127.0.0.1:$rabbitPort" --address /queue/bench --auth plain --user guest --password guest
@@ -186,7 +198,7 @@ ratio() { # ratio <a> <b>: a / b with 2 decimals, "-" when missing
 }
 
 echo
-echo "== AMQP 1.0 load, ${count} x 1 KB at-least-once (throughput), ${latCount} at ${rate}/s (latency)"
+echo "== AMQP 1.0 load, ${count} x 1 KB at-least-once (throughput; durable emulator ${diskCount}), ${latCount} at ${rate}/s (latency)"
 printf '%-22s %10s %10s %9s %9s %9s %9s %8s %8s %8s\n' target sends/s recv/s p50_us p99_us ack_p50 ack_p99 \
     send_x recv_x
 for t in emu-mem emu-disk rabbit rabbit-persistent; do

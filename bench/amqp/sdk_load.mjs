@@ -3,7 +3,11 @@
 // in peek-lock (receiveMessages) and completes each one (at-least-once).
 //   node sdk_load.mjs <connection string> <queue> [count]
 // Prints a human line and a "RESULT key=value ..." line. Bounded by a 120 s time limit.
-import { ServiceBusClient } from "@azure/service-bus";
+import { createRequire } from "node:module";
+
+// The SDK is installed (pinned) under tests/sdk/node_modules; resolve it from there.
+const require = createRequire(new URL("../../tests/sdk/package.json", import.meta.url));
+const { ServiceBusClient } = require("@azure/service-bus");
 
 const [connectionString, queue, countArg] = process.argv.slice(2);
 if (!connectionString || !queue) {

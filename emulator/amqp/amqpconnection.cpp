@@ -133,8 +133,20 @@ void AmqpConnection::process()
     int rounds = 0;
     do {
         m_again = false;
+        m_handler->onRoundStarted(*this);
         while (pn_event_t *event = pn_connection_driver_next_event(&m_driver))
             m_handler->onEvent(*this, event);
+        if (!m_handler->onRoundFinished(*this)) {
+            // The round's changes are not durable: acknowledge none of them. Drop the socket
+            // without writing; clients see a broken connection and retry.
+            m_processing = false;
+            if (auto *socket = qobject_cast<QAbstractSocket *>(m_device.data()))
+                socket->abort();
+            else if (m_device)
+                m_device->close();
+            finish();
+            return;
+        }
         flushOutput();
     } while ((m_again || pn_connection_driver_has_event(&m_driver)) && ++rounds < 1000);
     m_processing = false;

@@ -32,6 +32,18 @@ public:
     virtual void onConnectionClosed(AmqpConnection &connection) = 0;
     /** A batch of events of `connection` has been handled and its output written. */
     virtual void onEventsProcessed(AmqpConnection &connection) { (void)connection; }
+    /**
+     * Around each round of events, before its output is written: a front-end opens one store batch
+     * in onRoundStarted() and commits it in onRoundFinished(), so that one durable commit covers every
+     * send and settlement of the round and nothing is acknowledged before it is saved (group commit).
+     * Returning false (the commit failed) aborts the connection without writing the round's output.
+     */
+    virtual void onRoundStarted(AmqpConnection &connection) { (void)connection; }
+    virtual bool onRoundFinished(AmqpConnection &connection)
+    {
+        (void)connection;
+        return true;
+    }
 };
 
 /**

@@ -245,6 +245,21 @@ void ServiceBusFrontend::onEventsProcessed(AmqpConnection &connection)
     armEngineTimer();
 }
 
+void ServiceBusFrontend::onRoundStarted(AmqpConnection &)
+{
+    m_engine.beginBatch();
+}
+
+bool ServiceBusFrontend::onRoundFinished(AmqpConnection &connection)
+{
+    if (auto committed = m_engine.commitBatch(); !committed) {
+        log()->error("amqp: connection {}: store commit failed, dropping the connection: {}", connection.id(),
+                     committed.error().message);
+        return false;
+    }
+    return true;
+}
+
 void ServiceBusFrontend::onConnectionClosed(AmqpConnection &connection)
 {
     auto it = m_connections.find(&connection);

@@ -55,6 +55,8 @@ public:
     void onEvent(AmqpConnection &connection, pn_event_t *event) override;
     void onConnectionClosed(AmqpConnection &connection) override;
     void onEventsProcessed(AmqpConnection &connection) override;
+    void onRoundStarted(AmqpConnection &connection) override;
+    bool onRoundFinished(AmqpConnection &connection) override;
 
     /** Default accept-next-session wait when the link carries no com.microsoft:timeout (§2.4). */
     static constexpr std::chrono::milliseconds kDefaultSessionTimeout{65000};

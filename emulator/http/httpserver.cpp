@@ -316,6 +316,15 @@ private:
             return Step::NeedMore;
         m_headBytesSeen = available;
         const QByteArray peeked = m_socket->peek(limits().maxHeaderBytes + 4);
+        // Not HTTP at all (for example an AMQP protocol header sent to the HTTPS port): answer at once
+        // rather than waiting for the request-head timeout. The request line starts with a method,
+        // an RFC 9110 token, followed by a space.
+        for (char c : peeked) {
+            if (c == ' ')
+                break;
+            if (!isTChar(c))
+                return fail(400, "Not an HTTP request");
+        }
         const qsizetype crlf = peeked.indexOf("\r\n\r\n");
         const qsizetype bareLf = peeked.indexOf("\n\n");
         if (bareLf >= 0 && (crlf < 0 || bareLf < crlf))

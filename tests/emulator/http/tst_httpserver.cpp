@@ -282,6 +282,8 @@ private slots:
     {
         QTest::addColumn<QByteArray>("request");
         QTest::addColumn<int>("status");
+        // Not HTTP: an AMQP protocol header without any CRLF must be refused at once, not after the timeout.
+        QTest::newRow("amqp header") << QByteArray("AMQP\x00\x01\x00\x00", 8) << 400;
         QTest::newRow("garbage") << QByteArray("GARBAGE\r\n\r\n") << 400;
         QTest::newRow("no version") << QByteArray("GET /\r\n\r\n") << 400;
         QTest::newRow("double space") << QByteArray("GET  / HTTP/1.1\r\n\r\n") << 400;

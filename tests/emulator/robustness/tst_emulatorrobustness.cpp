@@ -21,6 +21,8 @@
 #include <proton/scalar.hpp>
 #include <proton/sender.hpp>
 #include <proton/sender_options.hpp>
+#include <proton/source.hpp>
+#include <proton/target.hpp>
 #include <proton/target_options.hpp>
 #include <proton/tracker.hpp>
 #include <proton/transport.hpp>
@@ -315,8 +317,10 @@ public:
     bool start(const QString &dataDir)
     {
         m_process.setProgram(QStringLiteral(BUSYARD_EMULATOR_PATH));
-        m_process.setArguments({"--in-memory", "--sample", "--data-dir", dataDir, "--amqp-port", "0", "--amqps-port",
-                                "-1", "--http-port", "0", "--log-level", "warn"});
+        m_process.setArguments({QStringLiteral("--in-memory"), QStringLiteral("--sample"), QStringLiteral("--data-dir"), dataDir,
+                                QStringLiteral("--amqp-port"), QStringLiteral("0"), QStringLiteral("--amqps-port"),
+                                QStringLiteral("-1"), QStringLiteral("--http-port"), QStringLiteral("0"),
+                                QStringLiteral("--log-level"), QStringLiteral("warn")});
         m_process.setProcessChannelMode(QProcess::SeparateChannels);
         m_process.start();
         if (!m_process.waitForStarted(10000))
@@ -374,7 +378,7 @@ public:
             while (process.canReadLine()) {
                 const QByteArray line = process.readLine().trimmed();
                 lines += line + '\n';
-                if (line.startsWith(key + ' '))
+                if (line.startsWith(QByteArray(key).append(' ')))
                     return QString::fromUtf8(line.mid(key.size() + 1));
             }
             if (process.state() == QProcess::NotRunning && !process.canReadLine())
@@ -443,10 +447,10 @@ private Q_SLOTS:
         // 500 connections x 10 receivers with credit; 300 messages get delivered and stay locked.
         {
             ClientProcess hold;
-            hold.start({"--hold", url, QString::number(kLockedMessages)});
+            hold.start({QStringLiteral("--hold"), url, QString::number(kLockedMessages)});
             const QString locked = hold.waitFor("LOCKED", 50000);
             QVERIFY2(locked == QString::number(kLockedMessages), hold.lines.constData());
-            QVERIFY(hold.lines.contains("ATTACHED " + QByteArray::number(kConnections * kLinksPerConnection)));
+            QVERIFY(hold.lines.contains(QByteArray("ATTACHED ").append(QByteArray::number(kConnections * kLinksPerConnection))));
             // Abrupt drop: the kernel closes all sockets; no AMQP detach/end/close reaches the emulator.
             hold.process.kill();
             QVERIFY(hold.process.waitForFinished(10000));
@@ -457,7 +461,7 @@ private Q_SLOTS:
         QElapsedTimer sinceDrop;
         sinceDrop.start();
         ClientProcess drain;
-        drain.start({"--drain", url, QString::number(kLockedMessages)});
+        drain.start({QStringLiteral("--drain"), url, QString::number(kLockedMessages)});
         const QString received = drain.waitFor("RECEIVED", 35000);
         QVERIFY2(received == QString::number(kLockedMessages + 1), drain.lines.constData());
         QVERIFY(drain.process.waitForFinished(10000));
