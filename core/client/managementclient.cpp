@@ -6,7 +6,7 @@
 #include "core/logging.h"
 
 // The ATOM codec shared with the emulator; moves to core/client with the lead (see the header).
-#include "emulator/http/atom.h"
+#include "core/client/atom.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>

@@ -21,9 +21,9 @@ namespace busyard::client {
  * QNetworkAccessManager. Requests carry `Authorization: SharedAccessSignature ...` signed for the
  * base URL (or the connection string's SAS token) and `api-version=2021-05`.
  *
- * The XML codec is the emulator's (emulator/http/atom.*: entries for request bodies, description
- * parsing); the lead moves it into core/client so both use one copy. What it does not parse (feeds,
- * names, timestamps and counts of responses) is read here.
+ * The XML codec (core/client/atom.*: entries for request bodies, description parsing) is shared
+ * with the emulator's management API. What it does not parse (feeds, names, timestamps and counts
+ * of responses) is read here.
  *
  * A GET of a missing queue or topic answers 200 with an empty feed on Azure: reported as
  * EntityNotFound like a 404.

@@ -1,7 +1,7 @@
 #include "managementnode.h"
 
 #include "amqperrors.h"
-#include "messagecodec.h"
+#include "core/client/messagecodec.h"
 #include "servicebusfrontend.h"
 
 #include "core/broker/engine.h"

@@ -1,7 +1,7 @@
 #include "servicebusfrontend.h"
 
 #include "amqperrors.h"
-#include "messagecodec.h"
+#include "core/client/messagecodec.h"
 
 #include "core/logging.h"
 

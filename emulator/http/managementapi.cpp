@@ -2,7 +2,7 @@
 
 #include "core/broker/engine.h"
 #include "core/logging.h"
-#include "emulator/http/atom.h"
+#include "core/client/atom.h"
 
 #include <QStringList>
 

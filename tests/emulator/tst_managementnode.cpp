@@ -1,6 +1,6 @@
 // $management operations on top of the engine, without sockets (servicebus-amqp.md §5).
 #include "emulator/amqp/managementnode.h"
-#include "emulator/amqp/messagecodec.h"
+#include "core/client/messagecodec.h"
 
 #include "core/broker/engine.h"
 

@@ -1,5 +1,5 @@
 // Message conversion between the AMQP wire form and core::Message.
-#include "emulator/amqp/messagecodec.h"
+#include "core/client/messagecodec.h"
 
 #include <QTest>
 

@@ -1,6 +1,6 @@
 #include "tst_atom.h"
 
-#include "emulator/http/atom.h"
+#include "core/client/atom.h"
 
 #include <QRegularExpression>
 #include <QTest>

@@ -2,7 +2,7 @@
 
 #include <QObject>
 
-/** Tests of emulator/http/atom.h. Declared in a header: moc cannot read the raw string literals of the
+/** Tests of core/client/atom.h. Declared in a header: moc cannot read the raw string literals of the
  *  .cpp (it takes the "//" of an XML namespace URL for a comment). */
 class TestAtom : public QObject
 {

@@ -2,7 +2,7 @@
 
 #include "core/auth/sastoken.h"
 #include "core/broker/engine.h"
-#include "emulator/http/atom.h"
+#include "core/client/atom.h"
 #include "emulator/http/httpserver.h"
 #include "emulator/http/managementapi.h"
 

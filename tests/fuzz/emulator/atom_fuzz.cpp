@@ -1,4 +1,4 @@
-// libFuzzer target: the ATOM request parsers (emulator/http/atom.h descriptionKind, parse*Description)
+// libFuzzer target: the ATOM request parsers (core/client/atom.h descriptionKind, parse*Description)
 // (invariants: emulator_fuzz_checks.h). Seeds: tests/fuzz/corpus/atom.
 #include "emulator_fuzz_checks.h"
 

@@ -3,7 +3,7 @@
 // corpus regression test tests/emulator/robustness/tst_fuzzcorpus. Each returns a description of the
 // violated invariant, or nothing. Crashes and sanitizer reports are findings too.
 #include "core/config/emulatorconfig.h"
-#include "emulator/http/atom.h"
+#include "core/client/atom.h"
 
 #include <QByteArrayView>
 #include <QString>
