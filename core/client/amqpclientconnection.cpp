@@ -665,6 +665,10 @@ void AmqpClientConnection::withToken(const std::string &entity, Waiter next)
         slot->audience = audience;
     }
     Token &token = *slot;
+    // A token that lapsed (refresh disabled or refused) no longer authorises anything: put a new one.
+    if (token.state == Token::State::Valid
+        && token.expiry <= std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now()))
+        token.state = Token::State::None;
     if (token.state == Token::State::Valid) {
         next({});
         return;
@@ -687,10 +691,9 @@ void AmqpClientConnection::putToken(const std::string &key, std::uint64_t genera
     std::string token;
     core::TimePoint expiry;
     if (m_cs.usesSharedKey()) {
-        expiry = core::fromMillisSinceEpoch(
-            std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-                .count()
-            + m_options.tokenLifetime.count());
+        // Whole seconds, as the token's se= carries it (createSasToken rounds down).
+        expiry = std::chrono::time_point_cast<std::chrono::seconds>(std::chrono::system_clock::now()
+                                                                    + m_options.tokenLifetime);
         token = core::createSasToken(audience, m_cs.sharedAccessKeyName, m_cs.sharedAccessKey, expiry);
     } else {
         token = m_cs.sharedAccessSignature;
@@ -720,7 +723,7 @@ void AmqpClientConnection::putToken(const std::string &key, std::uint64_t genera
         } else {
             t.state = Token::State::Valid;
             t.expiry = expiry;
-            if (m_cs.usesSharedKey()) {
+            if (m_cs.usesSharedKey() && m_options.tokenRefreshMargin > 0ms) {
                 const auto refreshIn = std::max<std::chrono::milliseconds>(
                     m_options.tokenLifetime - m_options.tokenRefreshMargin, 1000ms);
                 QTimer::singleShot(refreshIn, this, [this, key, generation] {

@@ -55,7 +55,11 @@ struct ConnectionOptions
     std::chrono::milliseconds linkIdleTimeout{std::chrono::minutes(5)};
     /** Lifetime of the SAS tokens the client signs (CBS and HTTP). */
     std::chrono::milliseconds tokenLifetime{std::chrono::hours(1)};
-    /** A CBS token is put again this long before it expires (JS: 15 min of 60). */
+    /**
+     * A CBS token is put again this long before it expires (JS: 15 min of 60). Zero (or less)
+     * disables the refresh: tokens then lapse after tokenLifetime and the broker detaches the links
+     * they authorised (for tests; a later operation puts a new token and attaches new links).
+     */
     std::chrono::milliseconds tokenRefreshMargin{std::chrono::minutes(15)};
     /** First reconnect delay after a failed or lost connection; doubles up to maxReconnectDelay. */
     std::chrono::milliseconds minReconnectDelay{200};

@@ -131,6 +131,17 @@ private:
 
     NamespaceConnection &connection() { return *m_connection; }
 
+    /** A second connection to the emulator with 3 s tokens put again `refreshMargin` before expiry. */
+    std::unique_ptr<NamespaceConnection> shortTokenConnection(std::chrono::milliseconds refreshMargin)
+    {
+        client::ConnectionOptions options;
+        options.operationTimeout = 10s;
+        options.tokenLifetime = 3s;
+        options.tokenRefreshMargin = refreshMargin;
+        auto created = NamespaceConnection::create(m_emulator->connectionString(), options);
+        return created.ok() ? std::move(created.value()) : nullptr;
+    }
+
     std::vector<core::Message> receive(const std::string &entity, ReceiveMode mode, int count,
                                        std::chrono::milliseconds wait = 2s)
     {
@@ -608,6 +619,69 @@ private Q_SLOTS:
         QVERIFY2(sent.ok(), sent.ok() ? "" : sent.error().message.c_str());
         QCOMPARE(peek("orders").size(), std::size_t(2));
         QCOMPARE(lost.count(), 0);
+    }
+
+    void tokenRefreshedBeforeExpiry()
+    {
+        // 3 s tokens (se= in whole seconds: they really last 2-3 s), put again 2 s before expiry.
+        auto conn = shortTokenConnection(2s);
+        QSignalSpy lost(conn.get(), &NamespaceConnection::connectionLost);
+        QSignalSpy connected(conn.get(), &NamespaceConnection::connected);
+        // A receiver attached now stays open, waiting, for the whole test.
+        auto pending = std::make_shared<std::optional<core::Result<std::vector<core::Message>>>>();
+        conn->receive("events/Subscriptions/all", ReceiveMode::ReceiveAndDelete, 1, 40s, this,
+                      [pending](core::Result<std::vector<core::Message>> r) { pending->emplace(std::move(r)); });
+        // Send and peek over one entity about once a second for more than 3 token lifetimes.
+        QElapsedTimer timer;
+        timer.start();
+        int sent = 0;
+        while (timer.elapsed() < 10500 && sent < 30) {
+            auto s = await<void>([&](auto cb) { conn->send("orders", textMessage("m" + std::to_string(sent)), this, std::move(cb)); });
+            QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+            ++sent;
+            auto p = await<std::vector<core::Message>>([&](auto cb) { conn->peek("orders", 1, 100, this, std::move(cb)); });
+            QVERIFY2(p.ok(), p.ok() ? "" : p.error().message.c_str());
+            QCOMPARE(p->size(), std::size_t(sent));
+            QVERIFY2(!pending->has_value(), "the receiver attached at the start was detached");
+            QTest::qWait(1000);
+        }
+        QVERIFY(sent >= 8);
+        // The receiver attached at the start still receives, over its original link.
+        auto s = await<void>([&](auto cb) { conn->send("events", textMessage("late"), this, std::move(cb)); });
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QTRY_VERIFY_WITH_TIMEOUT(pending->has_value(), 10000);
+        QVERIFY2(pending->value().ok(), pending->value().ok() ? "" : pending->value().error().message.c_str());
+        QCOMPARE(pending->value()->size(), std::size_t(1));
+        QCOMPARE(pending->value()->front().body, std::string("late"));
+        QCOMPARE(lost.count(), 0);
+        QCOMPARE(connected.count(), 1);
+    }
+
+    void tokenLapsesWithoutRefresh()
+    {
+        // Negative control of tokenRefreshedBeforeExpiry: refresh disabled (margin 0).
+        auto conn = shortTokenConnection(0ms);
+        QSignalSpy lost(conn.get(), &NamespaceConnection::connectionLost);
+        auto pending = std::make_shared<std::optional<core::Result<std::vector<core::Message>>>>();
+        conn->receive("events/Subscriptions/all", ReceiveMode::ReceiveAndDelete, 1, 40s, this,
+                      [pending](core::Result<std::vector<core::Message>> r) { pending->emplace(std::move(r)); });
+        auto s = await<void>([&](auto cb) { conn->send("orders", textMessage("early"), this, std::move(cb)); });
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QElapsedTimer timer;
+        timer.start();
+        // The broker detaches the receiver when its token expires (within 3 s).
+        QTRY_VERIFY_WITH_TIMEOUT(pending->has_value(), 8000);
+        QVERIFY(!pending->value().ok());
+        QCOMPARE(pending->value().error().code, ErrorCode::Unauthorized);
+        QCOMPARE(client::errorCondition(pending->value().error()), std::string("amqp:unauthorized-access"));
+        QVERIFY(timer.elapsed() >= 500); // at expiry, not at attach
+        QCOMPARE(lost.count(), 0);        // links are detached, the connection stays
+        // The lapsed tokens are not reused: the next operation puts a new one and attaches new links.
+        // ('orders' got its token a moment later: it may lapse up to 1 s after the receiver's.)
+        QTest::qWait(1500);
+        s = await<void>([&](auto cb) { conn->send("orders", textMessage("after"), this, std::move(cb)); });
+        QVERIFY2(s.ok(), s.ok() ? "" : s.error().message.c_str());
+        QCOMPARE(peek("orders").size(), std::size_t(2));
     }
 
 };
