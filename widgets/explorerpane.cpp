@@ -157,11 +157,18 @@ ExplorerPane::ExplorerPane(models::ConnectionManager *manager, QWidget *parent)
         if (m_pendingSelectConnection == connectionId && selectEntity(connectionId, m_pendingSelectPath))
             m_pendingSelectConnection.clear();
     });
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent) {
-        // New namespaces and their first level open by default.
+    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent, int first, int last) {
+        // New namespaces and their first level open by default, and the Queues and Topics folders
+        // when they receive their first entities (later a user's collapse is left alone).
         const auto kind = EntityKind(parent.data(EntityTreeModel::KindRole).toInt());
-        if (!parent.isValid() || kind == EntityKind::Namespace)
+        const bool firstChildren = m_model->rowCount(parent) == last - first + 1;
+        if (!parent.isValid() || kind == EntityKind::Namespace
+            || (firstChildren && (kind == EntityKind::QueuesFolder || kind == EntityKind::TopicsFolder)))
             m_tree->expand(m_proxy->mapFromSource(parent));
+        if (kind == EntityKind::Namespace) { // folders arriving with their entities already in them
+            for (int row = first; row <= last; ++row)
+                m_tree->expand(m_proxy->mapFromSource(m_model->index(row, 0, parent)));
+        }
     });
     for (int row = 0; row < m_model->rowCount(); ++row)
         m_tree->expand(m_proxy->mapFromSource(m_model->index(row, 0)));
