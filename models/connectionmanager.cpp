@@ -112,11 +112,19 @@ const ConnectionManager::Entry *ConnectionManager::entry(const QString &id) cons
     return const_cast<ConnectionManager *>(this)->find(id);
 }
 
-core::Result<void> ConnectionManager::open(Entry &entry, const QString &secret)
+client::ConnectionOptions ConnectionProfile::clientOptions() const
 {
     client::ConnectionOptions options;
+    options.managementUrl = managementUrl;
+    if (webSockets)
+        options.transport = client::Transport::AmqpWebSockets;
+    return options;
+}
+
+core::Result<void> ConnectionManager::open(Entry &entry, const QString &secret)
+{
+    client::ConnectionOptions options = entry.profile.clientOptions();
     options.operationTimeout = std::chrono::seconds(30);
-    options.managementUrl = entry.profile.managementUrl;
     auto created = client::NamespaceConnection::create(entry.profile.connectionString(secret).toStdString(), options);
     if (!created)
         return created.error();
@@ -234,6 +242,7 @@ void ConnectionManager::saveProfiles() const
         settings.setValue(QStringLiteral("entityPath"), p.entityPath);
         settings.setValue(QStringLiteral("managementUrl"), p.managementUrl.toString());
         settings.setValue(QStringLiteral("readOnly"), p.readOnly);
+        settings.setValue(QStringLiteral("webSockets"), p.webSockets);
     }
     settings.endArray();
     // The embedded entry's read-only switch is remembered too.
@@ -258,6 +267,7 @@ void ConnectionManager::loadProfiles()
         p.entityPath = settings.value(QStringLiteral("entityPath")).toString();
         p.managementUrl = QUrl(settings.value(QStringLiteral("managementUrl")).toString());
         p.readOnly = settings.value(QStringLiteral("readOnly")).toBool();
+        p.webSockets = settings.value(QStringLiteral("webSockets"), false).toBool();
         if (!p.id.isEmpty() && p.id != EmbeddedId && !find(p.id) && !p.endpoint.isEmpty())
             profiles.push_back(p);
     }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "core/client/clienttypes.h"
 #include "core/result.h"
 
 #include <QtCore/QObject>
@@ -33,6 +34,10 @@ struct ConnectionProfile
     QString entityPath;         ///< EntityPath of the string, if any (informational)
     QUrl managementUrl;         ///< ATOM management base URL; empty = the client's default
     bool readOnly = false;      ///< blocks every destructive action (delete, purge, receive, send...)
+    bool webSockets = false;    ///< AMQP over WebSockets (port 443), for networks that block 5671
+
+    /** The client options this profile asks for (transport); timeouts are the caller's. */
+    client::ConnectionOptions clientOptions() const;
 
     /** The full connection string with `secret` (holds the secret: never log it). */
     QString connectionString(const QString &secret) const;

@@ -75,6 +75,9 @@ ConnectionDialog::ConnectionDialog(models::ConnectionManager *manager, QWidget *
     common->addRow(tr("&Management URL:"), m_managementUrl);
     m_readOnly = new QCheckBox(tr("&Read-only: block delete, purge, receive and send"), this);
     common->addRow(QString(), m_readOnly);
+    m_webSockets = new QCheckBox(tr("Use AMQP over &WebSockets (port 443, for networks that block 5671)"), this);
+    m_webSockets->setObjectName(QStringLiteral("webSockets"));
+    common->addRow(QString(), m_webSockets);
     layout->addLayout(common);
 
     m_status = new QLabel(this);
@@ -142,6 +145,7 @@ core::Result<std::pair<models::ConnectionProfile, QString>> ConnectionDialog::pa
         profile.managementUrl = managementUrl;
     }
     profile.readOnly = m_readOnly->isChecked();
+    profile.webSockets = m_webSockets->isChecked();
     return result;
 }
 
@@ -180,9 +184,8 @@ void ConnectionDialog::onTest()
         showStatus(QString::fromStdString(result.error().message), true);
         return;
     }
-    client::ConnectionOptions options;
+    client::ConnectionOptions options = result->first.clientOptions();
     options.operationTimeout = std::chrono::seconds(20);
-    options.managementUrl = result->first.managementUrl;
     auto connection = client::NamespaceConnection::create(result->first.connectionString(result->second).toStdString(),
                                                           options);
     if (!connection) {

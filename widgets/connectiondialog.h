@@ -51,6 +51,7 @@ public:
     QLineEdit *nameEdit() const { return m_name; }
     QLineEdit *managementUrlEdit() const { return m_managementUrl; }
     QCheckBox *readOnlyCheck() const { return m_readOnly; }
+    QCheckBox *webSocketsCheck() const { return m_webSockets; }
     QPushButton *testButton() const { return m_test; }
     QPushButton *connectButton() const { return m_connect; }
     /** Parse errors and test results. */
@@ -82,6 +83,7 @@ private:
     QLineEdit *m_name;
     QLineEdit *m_managementUrl;
     QCheckBox *m_readOnly;
+    QCheckBox *m_webSockets;
     QPushButton *m_test;
     QPushButton *m_connect;
     QLabel *m_status;

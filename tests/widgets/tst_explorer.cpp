@@ -424,6 +424,33 @@ private slots:
             QVERIFY2(!settings.value(key).toString().contains(QStringLiteral("SAS_KEY_VALUE")), qPrintable(key));
     }
 
+    void webSocketsOptionIsKeptInTheProfile()
+    {
+        widgets::ConnectionDialog dialog(m_manager.get());
+        dialog.show();
+        QTest::keyClicks(dialog.connectionStringEdit(), m_emulator.connectionString());
+        QVERIFY(!dialog.webSocketsCheck()->isChecked());
+        QTest::mouseClick(dialog.webSocketsCheck(), Qt::LeftButton);
+        QVERIFY(dialog.webSocketsCheck()->isChecked());
+        QTest::mouseClick(dialog.connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(dialog.sessionOnlyButton()->isVisible());
+        QTest::mouseClick(dialog.sessionOnlyButton(), Qt::LeftButton);
+        const QString id = dialog.connectionId();
+        const models::ConnectionProfile &profile = m_manager->entry(id)->profile;
+        QVERIFY(profile.webSockets);
+        QCOMPARE(profile.clientOptions().transport, client::Transport::AmqpWebSockets);
+        // Saved with the profile (the key is not).
+        QSettings settings;
+        bool found = false;
+        for (const QString &key : settings.allKeys())
+            found = found || (key.endsWith(QStringLiteral("webSockets")) && settings.value(key).toBool());
+        QVERIFY(found);
+        // Without the option the plain AMQP transport is used.
+        models::ConnectionProfile plain = profile;
+        plain.webSockets = false;
+        QCOMPARE(plain.clientOptions().transport, client::Transport::Amqp);
+    }
+
     // ---- durations -------------------------------------------------------------------------------
 
     void durations_data()
