@@ -378,8 +378,7 @@ void MainWindow::openEntity(client::NamespaceConnection *connection, const QStri
     for (int i = 0; i < m_tabs->count(); ++i) {
         QWidget *page = m_tabs->widget(i);
         if (page->property("connectionId").toString() == connectionId
-            && page->property("entityPath").toString() == entityPath
-            && page->property("readOnly").toBool() == readOnly) {
+            && page->property("entityPath").toString() == entityPath) {
             m_tabs->setCurrentIndex(i);
             return;
         }
@@ -389,7 +388,12 @@ void MainWindow::openEntity(client::NamespaceConnection *connection, const QStri
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
     browser->setProperty("connectionId", connectionId);
     browser->setProperty("entityPath", entityPath);
-    browser->setProperty("readOnly", readOnly);
+    // The tab follows the connection's read-only switch for as long as it is open.
+    connect(m_connections, &models::ConnectionManager::readOnlyChanged, browser,
+            [browser, connectionId](const QString &id, bool nowReadOnly) {
+                if (id == connectionId)
+                    browser->setReadOnly(nowReadOnly);
+            });
     const auto *entry = m_connections->entry(connectionId);
     const QString title = entityPath.endsWith(QLatin1String("/$DeadLetterQueue"))
                               ? entityPath.section(QLatin1Char('/'), 0, -2) + tr(" (DLQ)")

@@ -206,6 +206,14 @@ void MessageBrowser::buildUi()
     layout->addWidget(m_status);
 }
 
+void MessageBrowser::setReadOnly(bool readOnly)
+{
+    if (m_readOnly == readOnly)
+        return;
+    m_readOnly = readOnly;
+    updateActions();
+}
+
 void MessageBrowser::updateActions()
 {
     const bool selection = m_table && m_table->selectionModel() && m_table->selectionModel()->hasSelection();

@@ -58,6 +58,8 @@ public:
 
     QString entityPath() const { return m_entityPath; }
     bool isReadOnly() const { return m_readOnly; }
+    /** Follows the connection's read-only switch: disables (or re-enables) every changing action. */
+    void setReadOnly(bool readOnly);
 
     /** The model (for tests and the status bar). */
     models::MessageListModel *model() const { return m_model; }

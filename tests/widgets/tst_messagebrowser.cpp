@@ -454,6 +454,23 @@ private Q_SLOTS:
         QVERIFY(action(browser, "refresh")->isEnabled());
     }
 
+    void readOnlySwitchFollowedWhileOpen()
+    {
+        QVERIFY(sendN(1));
+        MessageBrowser browser(m_connection.get(), QString::fromLatin1(kQueue), false);
+        browser.show();
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 1, 20000);
+        browser.table()->selectAll();
+        QVERIFY(action(browser, "complete")->isEnabled());
+        browser.setReadOnly(true);
+        QVERIFY(browser.isReadOnly());
+        for (const char *name : {"send", "receiveLock", "complete", "deadLetter", "receiveDelete"})
+            QVERIFY2(!action(browser, name)->isEnabled(), name);
+        browser.setReadOnly(false);
+        QVERIFY(action(browser, "send")->isEnabled());
+        QVERIFY(action(browser, "complete")->isEnabled());
+    }
+
     void screenshots()
     {
         const QString dir = qEnvironmentVariable("BUSYARD_SCREENSHOT_DIR");
