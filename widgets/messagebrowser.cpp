@@ -10,6 +10,7 @@
 #include "core/sql/filter.h"
 #include "models/messagefilter.h"
 #include "models/messagelistmodel.h"
+#include "models/purgejob.h"
 
 #include <QAction>
 #include <QFile>
@@ -20,6 +21,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
+#include <QProgressDialog>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSpinBox>
@@ -28,6 +30,7 @@
 #include <QVBoxLayout>
 
 #include <algorithm>
+#include <climits>
 #include <set>
 
 namespace busyard::widgets {
@@ -112,6 +115,8 @@ void MessageBrowser::buildActions()
     m_exportAction = make("export", tr("Export…"), QStringLiteral("Ctrl+E"), tr("Export the selected messages to JSON"));
     m_importAction = make("import", tr("Send from file…"), QStringLiteral("Ctrl+O"),
                           tr("Send the messages of an exported JSON file"));
+    m_purgeAction = make("purge", tr("Purge…"), QString(),
+                         tr("Receive and delete every message of this entity (in batches, cancellable)"));
     m_applyFilterAction = make("applyFilter", tr("Filter"), QString(), tr("Filter the loaded messages (Return)"));
     m_clearFilterAction = make("clearFilter", tr("Clear"), QStringLiteral("Ctrl+Shift+L"), tr("Show all loaded messages"));
 
@@ -126,6 +131,7 @@ void MessageBrowser::buildActions()
     connect(m_receiveDeleteAction, &QAction::triggered, this, &MessageBrowser::onReceiveAndDelete);
     connect(m_exportAction, &QAction::triggered, this, &MessageBrowser::onExport);
     connect(m_importAction, &QAction::triggered, this, &MessageBrowser::onImport);
+    connect(m_purgeAction, &QAction::triggered, this, &MessageBrowser::onPurge);
     connect(m_applyFilterAction, &QAction::triggered, this, &MessageBrowser::onApplyFilter);
     connect(m_clearFilterAction, &QAction::triggered, this, &MessageBrowser::onClearFilter);
 }
@@ -156,6 +162,7 @@ void MessageBrowser::buildUi()
     m_toolBar->addAction(m_deadLetterAction);
     m_toolBar->addAction(m_deferAction);
     m_toolBar->addAction(m_receiveDeleteAction);
+    m_toolBar->addAction(m_purgeAction);
     m_toolBar->addSeparator();
     m_toolBar->addAction(m_exportAction);
     m_toolBar->addAction(m_importAction);
@@ -226,6 +233,7 @@ void MessageBrowser::updateActions()
     m_deadLetterAction->setEnabled(write && selection);
     m_deferAction->setEnabled(write && selection);
     m_receiveDeleteAction->setEnabled(write);
+    m_purgeAction->setEnabled(write && m_browsable);
     m_importAction->setEnabled(write);
     m_exportAction->setEnabled(selection);
     if (m_count)
@@ -440,6 +448,106 @@ void MessageBrowser::onReceiveAndDelete()
                                           finishOperation(withCount(tr("{count} deleted"), int(seqs.size())));
                                       });
             });
+}
+
+// ---- purge -------------------------------------------------------------------------------------------
+
+void MessageBrowser::onPurge()
+{
+    if (m_readOnly || !m_browsable)
+        return;
+    // The runtime count of the sub-queue the path names: "queue" / "topic/Subscriptions/sub", then
+    // optionally "/$DeadLetterQueue" or "/$Transfer/$DeadLetterQueue".
+    QString base = m_entityPath;
+    enum class Sub { Active, DeadLetter, TransferDeadLetter } sub = Sub::Active;
+    if (base.endsWith(QLatin1String("/$Transfer/$DeadLetterQueue"), Qt::CaseInsensitive)) {
+        sub = Sub::TransferDeadLetter;
+        base.chop(int(qstrlen("/$Transfer/$DeadLetterQueue")));
+    } else if (base.endsWith(QLatin1String("/$DeadLetterQueue"), Qt::CaseInsensitive)) {
+        sub = Sub::DeadLetter;
+        base.chop(int(qstrlen("/$DeadLetterQueue")));
+    }
+    const auto pick = [sub](const core::broker::RuntimeCounts &c) {
+        switch (sub) {
+        case Sub::DeadLetter: return c.deadLetter;
+        case Sub::TransferDeadLetter: return c.transferDeadLetter;
+        case Sub::Active: break;
+        }
+        return c.active;
+    };
+    const auto ask = [this](std::int64_t count, const QString &countError) {
+        const QString countText = count < 0 ? tr("an unknown number of messages (%1)").arg(countError)
+                                            : (count == 1 ? tr("1 message") : tr("%1 messages").arg(count));
+        auto *box = new QMessageBox(QMessageBox::Warning, tr("Purge messages"),
+                                    tr("Purge '%1'? This receives and deletes %2 and cannot be undone.")
+                                        .arg(m_entityPath, countText),
+                                    QMessageBox::Yes | QMessageBox::Cancel, this);
+        box->setObjectName(QStringLiteral("confirmPurge"));
+        box->setDefaultButton(QMessageBox::Cancel);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        connect(box, &QMessageBox::finished, this, [this, count](int result) {
+            if (result == QMessageBox::Yes)
+                runPurge(count);
+        });
+        box->open();
+    };
+    ++m_busy;
+    updateStatus();
+    const int split = base.indexOf(QLatin1String("/Subscriptions/"), 0, Qt::CaseInsensitive);
+    if (split < 0) {
+        m_connection->getQueue(base.toStdString(), this, [this, pick, ask](core::Result<client::QueueInfo> r) {
+            --m_busy;
+            updateStatus();
+            ask(r ? pick(r.value().counts) : -1, r ? QString() : errorText(r.error()));
+        });
+    } else {
+        m_connection->getSubscription(base.left(split).toStdString(),
+                                      base.mid(split + int(qstrlen("/Subscriptions/"))).toStdString(), this,
+                                      [this, pick, ask](core::Result<client::SubscriptionInfo> r) {
+                                          --m_busy;
+                                          updateStatus();
+                                          ask(r ? pick(r.value().counts) : -1, r ? QString() : errorText(r.error()));
+                                      });
+    }
+}
+
+void MessageBrowser::runPurge(std::int64_t expected)
+{
+    if (m_readOnly)
+        return;
+    auto *job = new models::PurgeJob(m_connection, m_entityPath, expected, this);
+    auto *dialog = new QProgressDialog(tr("Purging '%1'…").arg(m_entityPath), tr("Cancel"), 0,
+                                       expected > 0 ? int(std::min<std::int64_t>(expected, INT_MAX)) : 0, this);
+    dialog->setObjectName(QStringLiteral("purgeProgress"));
+    dialog->setWindowTitle(tr("Purge"));
+    dialog->setWindowModality(Qt::WindowModal);
+    dialog->setAutoClose(false);
+    dialog->setAutoReset(false);
+    dialog->setMinimumDuration(0);
+    dialog->setValue(0);
+    connect(dialog, &QProgressDialog::canceled, job, &models::PurgeJob::cancel);
+    connect(job, &models::PurgeJob::progress, dialog, [dialog](qint64 removed, qint64 total) {
+        if (total > 0)
+            dialog->setValue(int(std::min(removed, total)));
+        dialog->setLabelText(QObject::tr("%1 removed").arg(removed));
+    });
+    connect(job, &models::PurgeJob::finished, this, [this, job, dialog](qint64 removed, const QString &error) {
+        --m_busy;
+        dialog->disconnect(job);
+        dialog->close();
+        dialog->deleteLater();
+        job->deleteLater();
+        refresh();
+        const QString summary = withCount(job->isCancelled() ? tr("purge cancelled: {count} deleted") : tr("{count} purged"),
+                                          int(std::min<qint64>(removed, INT_MAX)));
+        if (!error.isEmpty())
+            showError(error);
+        finishOperation(summary);
+    });
+    ++m_busy;
+    updateStatus();
+    dialog->show();
+    job->start();
 }
 
 void MessageBrowser::lockMessages(std::vector<std::int64_t> sequenceNumbers,

@@ -103,6 +103,9 @@ private:
     void onResend();
     void onExport();
     void onImport();
+    /** Confirms (entity and its runtime message count), then purges with a progress dialog. */
+    void onPurge();
+    void runPurge(std::int64_t expected);
     void settleSelection(SettleKind kind, QString reason = {}, QString description = {});
     /** Gets locks on these messages (held tokens, receiveDeferred, or a bounded peek-lock scan that
         abandons the others at the end) and calls `done` with the locked ones. */
@@ -149,6 +152,7 @@ private:
     QAction *m_receiveDeleteAction = nullptr;
     QAction *m_exportAction = nullptr;
     QAction *m_importAction = nullptr;
+    QAction *m_purgeAction = nullptr;
     QAction *m_applyFilterAction = nullptr;
     QAction *m_clearFilterAction = nullptr;
 };
