@@ -121,6 +121,8 @@ std::string formatIsoDuration(Duration d)
 {
     if (d >= kMaxDuration)
         return "P10675199DT2H48M5.4775807S";
+    if (d.count() <= -kMaxDuration.count())
+        return "-P10675199DT2H48M5.4775807S";
     std::int64_t ms = d.count();
     std::string out;
     if (ms < 0) {

@@ -1,6 +1,5 @@
 #include "entities.h"
 
-#include <cstdio>
 
 namespace busyard::core::broker {
 
@@ -163,33 +162,6 @@ std::optional<EntityStatus> entityStatusFromName(std::string_view name)
 std::string entityKey(std::string_view name)
 {
     return toLowerAscii(name);
-}
-
-std::string formatTimeSpan(Duration d)
-{
-    if (d >= kMaxDuration)
-        return "10675199.02:48:05.477";
-    const bool negative = d.count() < 0;
-    long long ms = negative ? -d.count() : d.count();
-    const long long days = ms / 86'400'000;
-    ms %= 86'400'000;
-    const long long h = ms / 3'600'000;
-    ms %= 3'600'000;
-    const long long m = ms / 60'000;
-    ms %= 60'000;
-    const long long s = ms / 1000;
-    ms %= 1000;
-    char buf[64];
-    if (days > 0)
-        std::snprintf(buf, sizeof buf, "%s%lld.%02lld:%02lld:%02lld", negative ? "-" : "", days, h, m, s);
-    else
-        std::snprintf(buf, sizeof buf, "%s%02lld:%02lld:%02lld", negative ? "-" : "", h, m, s);
-    std::string out(buf);
-    if (ms) {
-        std::snprintf(buf, sizeof buf, ".%03lld", ms);
-        out += buf;
-    }
-    return out;
 }
 
 Result<void> validateEntityPath(std::string_view path)

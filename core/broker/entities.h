@@ -1,6 +1,7 @@
 #pragma once
 
 #include "core/clock.h"
+#include "core/duration.h"
 #include "core/result.h"
 #include "core/value.h"
 
@@ -252,7 +253,7 @@ Result<void> validate(const RuleDescription &rule);
 /** Canonical case-insensitive lookup key of a name or path (ASCII lower case). */
 std::string entityKey(std::string_view name);
 
-/** .NET TimeSpan-style text "d.hh:mm:ss.fff" used in error messages. */
-std::string formatTimeSpan(Duration d);
+/** .NET TimeSpan-style text "d.hh:mm:ss.fff" used in error messages (core/duration.h). */
+using core::formatTimeSpan;
 
 } // namespace busyard::core::broker

@@ -1,5 +1,7 @@
 #include "atom.h"
 
+#include "core/duration.h"
+
 #include <QDateTime>
 #include <QTimeZone>
 #include <QUrl>
@@ -27,7 +29,6 @@ constexpr std::int64_t kMsPerSecond = 1000;
 constexpr std::int64_t kMsPerMinute = 60 * kMsPerSecond;
 constexpr std::int64_t kMsPerHour = 60 * kMsPerMinute;
 constexpr std::int64_t kMsPerDay = 24 * kMsPerHour;
-constexpr const char *kMaxDurationText = "P10675199DT2H48M5.4775807S";
 constexpr const char *kSerializationNamespace = "http://schemas.microsoft.com/2003/10/Serialization/";
 // .NET DateTime.MinValue in Unix milliseconds (0001-01-01T00:00:00Z).
 constexpr std::int64_t kDotNetMinValueMs = -62135596800000LL;
@@ -56,42 +57,7 @@ std::string s(const QString &q)
 
 QString formatDuration(Duration d)
 {
-    if (d >= core::kMaxDuration)
-        return QString::fromLatin1(kMaxDurationText);
-    std::int64_t ms = d.count();
-    QString out;
-    if (ms < 0) {
-        if (ms <= -core::kMaxDuration.count())
-            return QLatin1Char('-') + QString::fromLatin1(kMaxDurationText);
-        out += QLatin1Char('-');
-        ms = -ms;
-    }
-    const std::int64_t days = ms / kMsPerDay;
-    const std::int64_t hours = ms % kMsPerDay / kMsPerHour;
-    const std::int64_t minutes = ms % kMsPerHour / kMsPerMinute;
-    const std::int64_t seconds = ms % kMsPerMinute / kMsPerSecond;
-    const std::int64_t millis = ms % kMsPerSecond;
-    out += QLatin1Char('P');
-    if (days)
-        out += QString::number(days) + QLatin1Char('D');
-    if (hours || minutes || seconds || millis || !days) {
-        out += QLatin1Char('T');
-        if (hours)
-            out += QString::number(hours) + QLatin1Char('H');
-        if (minutes)
-            out += QString::number(minutes) + QLatin1Char('M');
-        if (seconds || millis || (!hours && !minutes)) {
-            out += QString::number(seconds);
-            if (millis) {
-                QString frac = QStringLiteral("%1").arg(millis, 3, 10, QLatin1Char('0'));
-                while (frac.endsWith(QLatin1Char('0')))
-                    frac.chop(1);
-                out += QLatin1Char('.') + frac;
-            }
-            out += QLatin1Char('S');
-        }
-    }
-    return out;
+    return QString::fromStdString(core::formatIsoDuration(d));
 }
 
 Result<Duration> parseDuration(QStringView input)
