@@ -2,14 +2,17 @@
 #include "embeddedemulator.h"
 #include "logging.h"
 #include "mainwindow.h"
+#include "sampledata.h"
 #include "settings.h"
 #include "version.h"
 
+#include "core/client/namespaceconnection.h"
 #include "core/logging.h"
 #include "models/connectionmanager.h"
 #include "models/logmodel.h"
 #include "models/qstringformatter.h"
 #include "resources/resources.h"
+#include "widgets/explorerpane.h"
 
 #include <QtCore/QCommandLineParser>
 #include <QtCore/QTimer>
@@ -96,7 +99,8 @@ int main(int argc, char *argv[])
     // window's, in reverse order) stops it and joins the thread.
     app::EmbeddedEmulator embedded;
     window.statusBar()->addPermanentWidget(new app::EmbeddedEmulatorStatus(&embedded));
-    QObject::connect(&embedded, &app::EmbeddedEmulator::stateChanged, &window, [&embedded, &window] {
+    const bool sampleNamespace = options.sampleNamespace;
+    QObject::connect(&embedded, &app::EmbeddedEmulator::stateChanged, &window, [&embedded, &window, sampleNamespace] {
         models::ConnectionManager *connections = window.connectionManager();
         switch (embedded.state()) {
         case app::EmbeddedEmulator::State::Running: {
@@ -105,6 +109,15 @@ int main(int argc, char *argv[])
             if (e.httpPort)
                 management = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(*e.httpPort));
             connections->setEmbeddedEmulator(embedded.connectionString(), management);
+            if (client::NamespaceConnection *connection = connections->connection(models::ConnectionManager::EmbeddedId);
+                connection && sampleNamespace) {
+                auto *seeder = new app::SampleSeeder(connection, connection);
+                QObject::connect(seeder, &app::SampleSeeder::finished, &window, [&window](bool seeded, const QString &) {
+                    if (seeded)
+                        window.explorer()->refresh();
+                });
+                seeder->start();
+            }
             break;
         }
         case app::EmbeddedEmulator::State::Failed:

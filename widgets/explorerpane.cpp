@@ -3,6 +3,7 @@
 #include "connectiondialog.h"
 #include "entitydialogs.h"
 #include "propertiespanel.h"
+#include "purgeflow.h"
 
 #include "core/client/namespaceconnection.h"
 #include "models/connectionmanager.h"
@@ -220,6 +221,34 @@ void ExplorerPane::createActions()
     m_tree->addAction(m_delete);
     connect(m_delete, &QAction::triggered, this, &ExplorerPane::deleteSelected);
 
+    m_purge = make("delete", tr("&Purge Messages…"), "purgeAction");
+    m_purge->setToolTip(tr("Receive and delete every message of this queue, subscription or dead-letter queue"));
+    connect(m_purge, &QAction::triggered, this, &ExplorerPane::purgeSelected);
+    const auto requestView = [this](EntityView view) {
+        const auto item = currentItem();
+        client::NamespaceConnection *connection = currentConnection();
+        if (!connection)
+            return;
+        QString path = item.entityPath;
+        if (view == EntityView::Rules)
+            path = item.topicName + QStringLiteral("/Subscriptions/") + item.subscriptionName;
+        else if (view == EntityView::RoutingPreview || view == EntityView::Topology)
+            path = item.kind == EntityKind::Topic ? item.entityPath : item.topicName;
+        Q_EMIT viewRequested(connection, view, path, currentIsReadOnly());
+    };
+    m_replay = make("deadletter", tr("Re&play Dead Letters…"), "replayAction");
+    m_replay->setToolTip(tr("Send dead-lettered messages back to their entity or to another one, without loss"));
+    connect(m_replay, &QAction::triggered, this, [requestView] { requestView(EntityView::Replay); });
+    m_sessions = make(nullptr, tr("&Sessions"), "sessionsAction");
+    connect(m_sessions, &QAction::triggered, this, [requestView] { requestView(EntityView::Sessions); });
+    m_rules = make("rule", tr("R&ules"), "rulesAction");
+    connect(m_rules, &QAction::triggered, this, [requestView] { requestView(EntityView::Rules); });
+    m_routingPreview = make(nullptr, tr("Routing Pre&view…"), "routingPreviewAction");
+    m_routingPreview->setToolTip(tr("Which subscriptions a message sent to this topic reaches, and why"));
+    connect(m_routingPreview, &QAction::triggered, this, [requestView] { requestView(EntityView::RoutingPreview); });
+    m_topology = make(nullptr, tr("&Topology"), "topologyAction");
+    connect(m_topology, &QAction::triggered, this, [requestView] { requestView(EntityView::Topology); });
+
     m_readOnly = make("namespace-readonly", tr("Read-&only Connection"), "readOnlyAction");
     m_readOnly->setCheckable(true);
     connect(m_readOnly, &QAction::triggered, this, &ExplorerPane::onReadOnlyToggled);
@@ -286,6 +315,27 @@ void ExplorerPane::updateActions()
     m_delete->setText(removableConnection ? tr("&Remove Connection…") : tr("&Delete…"));
     m_delete->setToolTip(readOnly && editable ? tr("The connection is read-only") : m_delete->text().remove(QLatin1Char('&')));
     m_open->setEnabled(hasConnection && item.isBrowsable());
+    const bool holdsMessages = item.kind == EntityKind::Queue || item.kind == EntityKind::Subscription
+                               || item.kind == EntityKind::DeadLetterQueue
+                               || item.kind == EntityKind::TransferDeadLetterQueue;
+    m_purge->setEnabled(writable && holdsMessages);
+    m_purge->setVisible(holdsMessages);
+    const bool deadLetters = item.kind == EntityKind::DeadLetterQueue || item.kind == EntityKind::TransferDeadLetterQueue;
+    m_replay->setEnabled(writable && deadLetters);
+    m_replay->setVisible(deadLetters);
+    const bool sessionful = (item.kind == EntityKind::Queue && item.queue && item.queue->description.requiresSession)
+                            || (item.kind == EntityKind::Subscription && item.subscription
+                                && item.subscription->description.requiresSession);
+    m_sessions->setEnabled(hasConnection && sessionful);
+    m_sessions->setVisible(sessionful);
+    const bool ruled = inSubscription && (item.kind == EntityKind::Subscription || item.kind == EntityKind::RulesFolder
+                                          || item.kind == EntityKind::Rule);
+    m_rules->setEnabled(hasConnection && ruled);
+    m_rules->setVisible(ruled);
+    m_routingPreview->setEnabled(hasConnection && inTopic);
+    m_routingPreview->setVisible(inTopic);
+    m_topology->setEnabled(hasConnection && inTopic);
+    m_topology->setVisible(inTopic);
     m_readOnly->setEnabled(!item.connectionId.isEmpty());
     m_readOnly->setChecked(readOnly);
     m_refresh->setEnabled(true);
@@ -317,6 +367,10 @@ void ExplorerPane::onContextMenu(const QPoint &pos)
         m_tree->setCurrentIndex(m_tree->indexAt(pos));
     QMenu menu(this);
     menu.addAction(m_open);
+    for (QAction *action : {m_sessions, m_rules, m_routingPreview, m_topology, m_replay, m_purge}) {
+        if (action->isVisible())
+            menu.addAction(action);
+    }
     menu.addSeparator();
     menu.addActions({m_newQueue, m_newTopic, m_newSubscription, m_newRule});
     menu.addSeparator();
@@ -326,6 +380,25 @@ void ExplorerPane::onContextMenu(const QPoint &pos)
     menu.addAction(m_refresh);
     menu.addAction(m_readOnly);
     menu.exec(m_tree->viewport()->mapToGlobal(pos));
+}
+
+void ExplorerPane::purgeSelected()
+{
+    const auto item = currentItem();
+    client::NamespaceConnection *connection = currentConnection();
+    if (!connection || !m_purge->isEnabled())
+        return;
+    const QString connectionId = item.connectionId;
+    confirmAndPurge(this, connection, item.entityPath, [this, connectionId](const PurgeOutcome &outcome) {
+        if (!outcome.started)
+            return;
+        if (!outcome.error.isEmpty())
+            showError(outcome.error);
+        else
+            Q_EMIT statusMessage(outcome.cancelled ? tr("Purge cancelled: %1 messages deleted").arg(outcome.removed)
+                                                   : tr("%1 messages purged").arg(outcome.removed));
+        m_model->refresh(connectionId, false);
+    });
 }
 
 void ExplorerPane::onReadOnlyToggled(bool on)

@@ -31,6 +31,15 @@ class PropertiesPanel;
  * Dialogs open window-modal without blocking (open()). Opening a row (double-click, Enter) emits
  * openEntityRequested(). The splitter sizes persist in QSettings ("explorer/splitter").
  */
+/** The views ExplorerPane can ask for besides the message browser. */
+enum class EntityView {
+    Replay,         ///< the replay dialog of a dead-letter queue (entityPath = the DLQ path)
+    Sessions,       ///< the sessions of a session-enabled queue or subscription
+    Rules,          ///< the rules of a subscription (entityPath = "topic/Subscriptions/sub")
+    RoutingPreview, ///< the routing preview of a topic
+    Topology,       ///< the topology of a topic
+};
+
 class ExplorerPane : public QWidget
 {
     Q_OBJECT
@@ -56,6 +65,12 @@ public:
     QAction *newRuleAction() const { return m_newRule; }
     QAction *readOnlyAction() const { return m_readOnly; }
     QAction *focusFilterAction() const { return m_focusFilter; }
+    QAction *purgeAction() const { return m_purge; }
+    QAction *replayAction() const { return m_replay; }
+    QAction *sessionsAction() const { return m_sessions; }
+    QAction *rulesAction() const { return m_rules; }
+    QAction *routingPreviewAction() const { return m_routingPreview; }
+    QAction *topologyAction() const { return m_topology; }
 
     /** The selected row (source model item); a default item when none. */
     models::EntityItem currentItem() const;
@@ -79,8 +94,13 @@ public Q_SLOTS:
     void newTopic();
     void newSubscription();
     void newRule();
+    /** Confirms and purges the selected queue, subscription or dead-letter row (purgeflow.h). */
+    void purgeSelected();
 
 Q_SIGNALS:
+    /** A view other than the message browser for the selected row (MainWindow opens it). */
+    void viewRequested(client::NamespaceConnection *connection, busyard::widgets::EntityView view,
+                       const QString &entityPath, bool readOnly);
     void openEntityRequested(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly);
     /** A short user-visible message (errors, "read-only") for the status bar. */
     void statusMessage(const QString &text);
@@ -120,6 +140,14 @@ private:
     QAction *m_newRule = nullptr;
     QAction *m_readOnly = nullptr;
     QAction *m_focusFilter = nullptr;
+    QAction *m_purge = nullptr;
+    QAction *m_replay = nullptr;
+    QAction *m_sessions = nullptr;
+    QAction *m_rules = nullptr;
+    QAction *m_routingPreview = nullptr;
+    QAction *m_topology = nullptr;
 };
 
 } // namespace busyard::widgets
+
+Q_DECLARE_METATYPE(busyard::widgets::EntityView)

@@ -4,13 +4,13 @@
 #include "messagedetail.h"
 #include "messageexport.h"
 #include "messagetable.h"
+#include "purgeflow.h"
 #include "senddialog.h"
 
 #include "core/client/namespaceconnection.h"
 #include "core/sql/filter.h"
 #include "models/messagefilter.h"
 #include "models/messagelistmodel.h"
-#include "models/purgejob.h"
 
 #include <QAction>
 #include <QFile>
@@ -21,7 +21,6 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
-#include <QProgressDialog>
 #include <QSaveFile>
 #include <QSettings>
 #include <QSpinBox>
@@ -456,98 +455,20 @@ void MessageBrowser::onPurge()
 {
     if (m_readOnly || !m_browsable)
         return;
-    // The runtime count of the sub-queue the path names: "queue" / "topic/Subscriptions/sub", then
-    // optionally "/$DeadLetterQueue" or "/$Transfer/$DeadLetterQueue".
-    QString base = m_entityPath;
-    enum class Sub { Active, DeadLetter, TransferDeadLetter } sub = Sub::Active;
-    if (base.endsWith(QLatin1String("/$Transfer/$DeadLetterQueue"), Qt::CaseInsensitive)) {
-        sub = Sub::TransferDeadLetter;
-        base.chop(int(qstrlen("/$Transfer/$DeadLetterQueue")));
-    } else if (base.endsWith(QLatin1String("/$DeadLetterQueue"), Qt::CaseInsensitive)) {
-        sub = Sub::DeadLetter;
-        base.chop(int(qstrlen("/$DeadLetterQueue")));
-    }
-    const auto pick = [sub](const core::broker::RuntimeCounts &c) {
-        switch (sub) {
-        case Sub::DeadLetter: return c.deadLetter;
-        case Sub::TransferDeadLetter: return c.transferDeadLetter;
-        case Sub::Active: break;
-        }
-        return c.active;
-    };
-    const auto ask = [this](std::int64_t count, const QString &countError) {
-        const QString countText = count < 0 ? tr("an unknown number of messages (%1)").arg(countError)
-                                            : (count == 1 ? tr("1 message") : tr("%1 messages").arg(count));
-        auto *box = new QMessageBox(QMessageBox::Warning, tr("Purge messages"),
-                                    tr("Purge '%1'? This receives and deletes %2 and cannot be undone.")
-                                        .arg(m_entityPath, countText),
-                                    QMessageBox::Yes | QMessageBox::Cancel, this);
-        box->setObjectName(QStringLiteral("confirmPurge"));
-        box->setDefaultButton(QMessageBox::Cancel);
-        box->setAttribute(Qt::WA_DeleteOnClose);
-        connect(box, &QMessageBox::finished, this, [this, count](int result) {
-            if (result == QMessageBox::Yes)
-                runPurge(count);
-        });
-        box->open();
-    };
     ++m_busy;
     updateStatus();
-    const int split = base.indexOf(QLatin1String("/Subscriptions/"), 0, Qt::CaseInsensitive);
-    if (split < 0) {
-        m_connection->getQueue(base.toStdString(), this, [this, pick, ask](core::Result<client::QueueInfo> r) {
-            --m_busy;
-            updateStatus();
-            ask(r ? pick(r.value().counts) : -1, r ? QString() : errorText(r.error()));
-        });
-    } else {
-        m_connection->getSubscription(base.left(split).toStdString(),
-                                      base.mid(split + int(qstrlen("/Subscriptions/"))).toStdString(), this,
-                                      [this, pick, ask](core::Result<client::SubscriptionInfo> r) {
-                                          --m_busy;
-                                          updateStatus();
-                                          ask(r ? pick(r.value().counts) : -1, r ? QString() : errorText(r.error()));
-                                      });
-    }
-}
-
-void MessageBrowser::runPurge(std::int64_t expected)
-{
-    if (m_readOnly)
-        return;
-    auto *job = new models::PurgeJob(m_connection, m_entityPath, expected, this);
-    auto *dialog = new QProgressDialog(tr("Purging '%1'…").arg(m_entityPath), tr("Cancel"), 0,
-                                       expected > 0 ? int(std::min<std::int64_t>(expected, INT_MAX)) : 0, this);
-    dialog->setObjectName(QStringLiteral("purgeProgress"));
-    dialog->setWindowTitle(tr("Purge"));
-    dialog->setWindowModality(Qt::WindowModal);
-    dialog->setAutoClose(false);
-    dialog->setAutoReset(false);
-    dialog->setMinimumDuration(0);
-    dialog->setValue(0);
-    connect(dialog, &QProgressDialog::canceled, job, &models::PurgeJob::cancel);
-    connect(job, &models::PurgeJob::progress, dialog, [dialog](qint64 removed, qint64 total) {
-        if (total > 0)
-            dialog->setValue(int(std::min(removed, total)));
-        dialog->setLabelText(QObject::tr("%1 removed").arg(removed));
-    });
-    connect(job, &models::PurgeJob::finished, this, [this, job, dialog](qint64 removed, const QString &error) {
+    confirmAndPurge(this, m_connection, m_entityPath, [this](const PurgeOutcome &outcome) {
         --m_busy;
-        dialog->disconnect(job);
-        dialog->close();
-        dialog->deleteLater();
-        job->deleteLater();
+        updateStatus();
+        if (!outcome.started)
+            return;
         refresh();
-        const QString summary = withCount(job->isCancelled() ? tr("purge cancelled: {count} deleted") : tr("{count} purged"),
-                                          int(std::min<qint64>(removed, INT_MAX)));
-        if (!error.isEmpty())
-            showError(error);
+        const QString summary = withCount(outcome.cancelled ? tr("purge cancelled: {count} deleted") : tr("{count} purged"),
+                                          int(std::min<std::int64_t>(outcome.removed, INT_MAX)));
+        if (!outcome.error.isEmpty())
+            showError(outcome.error);
         finishOperation(summary);
     });
-    ++m_busy;
-    updateStatus();
-    dialog->show();
-    job->start();
 }
 
 void MessageBrowser::lockMessages(std::vector<std::int64_t> sequenceNumbers,

@@ -103,9 +103,8 @@ private:
     void onResend();
     void onExport();
     void onImport();
-    /** Confirms (entity and its runtime message count), then purges with a progress dialog. */
+    /** Confirms (entity and its runtime message count), then purges with a progress dialog (purgeflow.h). */
     void onPurge();
-    void runPurge(std::int64_t expected);
     void settleSelection(SettleKind kind, QString reason = {}, QString description = {});
     /** Gets locks on these messages (held tokens, receiveDeferred, or a bounded peek-lock scan that
         abandons the others at the end) and calls `done` with the locked ones. */

@@ -311,6 +311,65 @@ private slots:
         QCOMPARE(gone.error().code, core::ErrorCode::EntityNotFound);
     }
 
+    void purgeFromTheTreeAsksWithTheCount()
+    {
+        QVERIFY(createQueue("to-purge"));
+        std::vector<core::Message> messages(30);
+        for (auto &m : messages)
+            m.body = "x";
+        QVERIFY(await<void>([&](auto cb) { embedded()->sendBatch("to-purge", messages, this, std::move(cb)); }).ok());
+        m_pane->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(entity(QStringLiteral("to-purge")).isValid()
+                                     && m_pane->model()->item(entity(QStringLiteral("to-purge"))).counts.active == 30,
+                                 20000);
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("to-purge")));
+        QVERIFY(m_pane->purgeAction()->isVisible() && m_pane->purgeAction()->isEnabled());
+        QVERIFY(!m_pane->replayAction()->isVisible()); // a queue, not its dead-letter queue
+        QVERIFY(!m_pane->routingPreviewAction()->isVisible());
+
+        // Read-only blocks it.
+        m_pane->readOnlyAction()->trigger();
+        QVERIFY(!m_pane->purgeAction()->isEnabled());
+        m_pane->readOnlyAction()->trigger();
+
+        m_pane->purgeAction()->trigger();
+        QPointer<QMessageBox> box;
+        QTRY_VERIFY_WITH_TIMEOUT((box = m_pane->findChild<QMessageBox *>(QStringLiteral("confirmPurge"))) && box->isVisible(),
+                                 20000);
+        QVERIFY2(box->text().contains(QLatin1String("'to-purge'")) && box->text().contains(QLatin1String("30 messages")),
+                 qPrintable(box->text()));
+        QSignalSpy status(m_pane.get(), &ExplorerPane::statusMessage);
+        QTest::mouseClick(box->button(QMessageBox::Yes), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(status.count() > 0, 30000);
+        QCOMPARE(status.last().at(0).toString(), QStringLiteral("30 messages purged"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_pane->model()->item(entity(QStringLiteral("to-purge"))).counts.active, 0, 20000);
+    }
+
+    void viewActionsFollowTheSelectedRow()
+    {
+        QSignalSpy views(m_pane.get(), &ExplorerPane::viewRequested);
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("events/Subscriptions/all")));
+        QVERIFY(m_pane->rulesAction()->isEnabled());
+        QVERIFY(m_pane->routingPreviewAction()->isEnabled());
+        QVERIFY(m_pane->topologyAction()->isEnabled());
+        QVERIFY(!m_pane->replayAction()->isVisible());
+        m_pane->rulesAction()->trigger();
+        QCOMPARE(views.count(), 1);
+        QCOMPARE(views.last().at(1).value<widgets::EntityView>(), widgets::EntityView::Rules);
+        QCOMPARE(views.last().at(2).toString(), QStringLiteral("events/Subscriptions/all"));
+        m_pane->routingPreviewAction()->trigger();
+        QCOMPARE(views.last().at(1).value<widgets::EntityView>(), widgets::EntityView::RoutingPreview);
+        QCOMPARE(views.last().at(2).toString(), QStringLiteral("events"));
+
+        QVERIFY(m_pane->selectEntity(ConnectionManager::EmbeddedId, QStringLiteral("orders/$DeadLetterQueue")));
+        QVERIFY(m_pane->replayAction()->isVisible() && m_pane->replayAction()->isEnabled());
+        QVERIFY(m_pane->purgeAction()->isEnabled());
+        QVERIFY(!m_pane->rulesAction()->isVisible());
+        m_pane->replayAction()->trigger();
+        QCOMPARE(views.last().at(1).value<widgets::EntityView>(), widgets::EntityView::Replay);
+        QCOMPARE(views.last().at(2).toString(), QStringLiteral("orders/$DeadLetterQueue"));
+    }
+
     void ruleDialogShowsTheSqlErrorPosition()
     {
         widgets::RuleDialog dialog(embedded(), QStringLiteral("events"), QStringLiteral("all"), std::nullopt);
