@@ -12,6 +12,11 @@
 #include "widgets/explorerpane.h"
 #include "widgets/logview.h"
 #include "widgets/messagebrowser.h"
+#include "widgets/replaydialog.h"
+#include "widgets/routingpreview.h"
+#include "widgets/rulelistview.h"
+#include "widgets/sessionsview.h"
+#include "widgets/topologyview.h"
 
 #include <QtCore/QDir>
 #include <QtCore/QFileInfo>
@@ -127,6 +132,7 @@ void MainWindow::createDocks(models::LogModel *logModel)
 
     m_explorer = new widgets::ExplorerPane(m_connections, this);
     connect(m_explorer, &widgets::ExplorerPane::openEntityRequested, this, &MainWindow::openEntity);
+    connect(m_explorer, &widgets::ExplorerPane::viewRequested, this, &MainWindow::openView);
     connect(m_explorer, &widgets::ExplorerPane::statusMessage, this,
             [this](const QString &text) { statusBar()->showMessage(text, 5000); });
     m_namespaceStack = new QStackedWidget(this);
@@ -370,40 +376,131 @@ void MainWindow::updateNamespacePage()
     }
 }
 
+int MainWindow::findTab(const QString &connectionId, const QString &key) const
+{
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        const QWidget *page = m_tabs->widget(i);
+        if (page->property("connectionId").toString() == connectionId && page->property("tabKey").toString() == key)
+            return i;
+    }
+    return -1;
+}
+
+int MainWindow::openKeyedTab(QWidget *page, const QString &connectionId, const QString &key, const char *iconName,
+                             const QString &title, const QString &toolTip, std::function<void(bool)> setReadOnly)
+{
+    page->setProperty("connectionId", connectionId);
+    page->setProperty("tabKey", key);
+    // The tab follows the connection's read-only switch for as long as it is open.
+    if (setReadOnly) {
+        connect(m_connections, &models::ConnectionManager::readOnlyChanged, page,
+                [setReadOnly, connectionId](const QString &id, bool nowReadOnly) {
+                    if (id == connectionId)
+                        setReadOnly(nowReadOnly);
+                });
+    }
+    const auto *entry = m_connections->entry(connectionId);
+    const int index = openTab(page, icon(iconName), title);
+    m_tabs->setTabToolTip(index, (entry ? entry->profile.name + QStringLiteral(" · ") : QString()) + toolTip);
+    return index;
+}
+
 void MainWindow::openEntity(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly)
 {
     if (!connection)
         return;
     const QString connectionId = m_connections->idOf(connection);
-    for (int i = 0; i < m_tabs->count(); ++i) {
-        QWidget *page = m_tabs->widget(i);
-        if (page->property("connectionId").toString() == connectionId
-            && page->property("entityPath").toString() == entityPath) {
-            m_tabs->setCurrentIndex(i);
-            return;
-        }
+    if (const int existing = findTab(connectionId, entityPath); existing >= 0) {
+        m_tabs->setCurrentIndex(existing);
+        return;
     }
     auto *browser = new widgets::MessageBrowser(connection, entityPath, readOnly);
     connect(browser, &widgets::MessageBrowser::errorOccurred, this,
             [this](const QString &message) { statusBar()->showMessage(message, 8000); });
-    browser->setProperty("connectionId", connectionId);
     browser->setProperty("entityPath", entityPath);
-    // The tab follows the connection's read-only switch for as long as it is open.
-    connect(m_connections, &models::ConnectionManager::readOnlyChanged, browser,
-            [browser, connectionId](const QString &id, bool nowReadOnly) {
-                if (id == connectionId)
-                    browser->setReadOnly(nowReadOnly);
-            });
-    const auto *entry = m_connections->entry(connectionId);
     const QString title = entityPath.endsWith(QLatin1String("/$DeadLetterQueue"))
                               ? entityPath.section(QLatin1Char('/'), 0, -2) + tr(" (DLQ)")
                               : entityPath;
     const char *iconName = entityPath.contains(QLatin1String("$DeadLetterQueue")) ? "deadletter"
                            : entityPath.contains(QLatin1String("/Subscriptions/")) ? "subscription"
                                                                                    : "queue";
-    const int index = openTab(browser, icon(iconName), title);
-    m_tabs->setTabToolTip(index, (entry ? entry->profile.name + QStringLiteral(" · ") : QString()) + entityPath
-                                     + (readOnly ? tr(" (read-only)") : QString()));
+    openKeyedTab(browser, connectionId, entityPath, iconName, title,
+                 entityPath + (readOnly ? tr(" (read-only)") : QString()),
+                 [browser](bool on) { browser->setReadOnly(on); });
+}
+
+void MainWindow::openView(client::NamespaceConnection *connection, widgets::EntityView view, const QString &entityPath,
+                          bool readOnly)
+{
+    if (!connection)
+        return;
+    const QString connectionId = m_connections->idOf(connection);
+    using widgets::EntityView;
+    switch (view) {
+    case EntityView::Replay: {
+        if (readOnly) {
+            statusBar()->showMessage(tr("The connection is read-only"), 8000);
+            return;
+        }
+        auto *dialog = new widgets::ReplayDialog(connection, entityPath, widgets::ReplayDialog::Mode::Replay, {}, -1, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setRoutingPreviewFactory(widgets::RoutingPreviewWidget::factory(connection));
+        connect(dialog, &widgets::ReplayDialog::replayFinished, m_explorer, [this] { m_explorer->refresh(); });
+        // The dialog holds the connection's pointer: close it with the connection's tabs.
+        connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
+                [dialog, connectionId](const QString &id) {
+                    if (id == connectionId)
+                        dialog->close();
+                });
+        dialog->open();
+        return;
+    }
+    case EntityView::RoutingPreview: {
+        auto *dialog = new widgets::RoutingPreviewDialog(connection, entityPath, {}, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
+                [dialog, connectionId](const QString &id) {
+                    if (id == connectionId)
+                        dialog->close();
+                });
+        dialog->show();
+        return;
+    }
+    case EntityView::Sessions:
+    case EntityView::Rules:
+    case EntityView::Topology:
+        break;
+    }
+    const QString key = QStringLiteral("%1:%2").arg(int(view)).arg(entityPath);
+    if (const int existing = findTab(connectionId, key); existing >= 0) {
+        m_tabs->setCurrentIndex(existing);
+        return;
+    }
+    const QString access = readOnly ? tr(" (read-only)") : QString();
+    switch (view) {
+    case EntityView::Sessions: {
+        auto *sessions = new widgets::SessionsView(connection, entityPath, readOnly);
+        openKeyedTab(sessions, connectionId, key,
+                     entityPath.contains(QLatin1String("/Subscriptions/")) ? "subscription" : "queue",
+                     tr("%1 · sessions").arg(entityPath), tr("Sessions of %1").arg(entityPath) + access,
+                     [sessions](bool on) { sessions->setReadOnly(on); });
+        break;
+    }
+    case EntityView::Rules: {
+        const QString topic = entityPath.section(QLatin1Char('/'), 0, 0);
+        const QString subscription = entityPath.section(QLatin1Char('/'), 2, 2);
+        openKeyedTab(new widgets::RuleListView(connection, topic, subscription, readOnly), connectionId, key, "rule",
+                     tr("%1 · rules").arg(subscription), tr("Rules of %1").arg(entityPath) + access);
+        break;
+    }
+    case EntityView::Topology:
+        openKeyedTab(new widgets::TopologyView(connection, entityPath), connectionId, key, "topic",
+                     tr("%1 · topology").arg(entityPath), tr("Topology of topic %1").arg(entityPath));
+        break;
+    case EntityView::Replay:
+    case EntityView::RoutingPreview:
+        break;
+    }
 }
 
 void MainWindow::closeTabsOf(const QString &connectionId)

@@ -4,6 +4,8 @@
 
 #include <QtWidgets/QMainWindow>
 
+#include <functional>
+
 class QAction;
 class QActionGroup;
 class QDockWidget;
@@ -27,6 +29,7 @@ class EmptyState;
 class ExplorerPane;
 class LogView;
 class WelcomePage;
+enum class EntityView;
 } // namespace busyard::widgets
 
 namespace busyard::app {
@@ -72,6 +75,12 @@ public:
      * openEntityRequested() lands here.
      */
     void openEntity(client::NamespaceConnection *connection, const QString &entityPath, bool readOnly);
+    /**
+     * Opens (or focuses) another view of an entity: sessions, rules and topology as tabs, the routing
+     * preview and the replay dialog as non-modal dialogs. The Explorer's viewRequested() lands here.
+     */
+    void openView(client::NamespaceConnection *connection, widgets::EntityView view, const QString &entityPath,
+                  bool readOnly);
 
     /** Applies a theme to the application, checks it in View ▸ Theme and remembers it. */
     void setTheme(Theme theme);
@@ -101,6 +110,11 @@ private:
     void onOpenLogFolder();
     void updateNamespacePage();
     void closeTabsOf(const QString &connectionId);
+    /** The index of the tab with `key` on `connectionId`, or -1. */
+    int findTab(const QString &connectionId, const QString &key) const;
+    /** Adds a tab keyed for findTab(); `setReadOnly` (if set) follows the connection's read-only switch. */
+    int openKeyedTab(QWidget *page, const QString &connectionId, const QString &key, const char *iconName,
+                     const QString &title, const QString &toolTip, std::function<void(bool)> setReadOnly = {});
 
     QStackedWidget *m_documentStack = nullptr;
     widgets::WelcomePage *m_welcome = nullptr;

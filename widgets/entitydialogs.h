@@ -2,12 +2,14 @@
 
 #include "core/broker/entities.h"
 #include "core/client/clienttypes.h"
+#include "core/message.h"
 #include "core/result.h"
 
 #include <QtCore/QHash>
 #include <QtWidgets/QDialog>
 
 #include <optional>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -17,7 +19,11 @@ class QLabel;
 class QLineEdit;
 class QPlainTextEdit;
 class QSpinBox;
+class QPushButton;
 class QStackedWidget;
+class QTableWidget;
+class QTimer;
+class QToolButton;
 
 namespace busyard::client {
 class NamespaceConnection;
@@ -26,6 +32,7 @@ class NamespaceConnection;
 namespace busyard::widgets {
 
 class DurationEdit;
+class SqlEditor;
 
 /**
  * Base of the create/edit dialogs: a form whose fields are named after Azure's property names
@@ -182,8 +189,16 @@ private:
 
 /**
  * Create or edit a rule of `topic`/`subscription`: SQL filter, correlation filter, true or false,
- * plus an optional SQL action. SQL text is checked live (core::sql::checkFilter / checkAction): the
- * error shows its line and column and the offending text is underlined.
+ * plus an optional SQL action. SQL filter and action are typed in SqlEditors (highlighting, live
+ * check that underlines the error and says what was expected); OK is disabled while either shows an
+ * error. Parameters of an edited rule are kept as they are.
+ *
+ * A "dry run" box evaluates the rule being edited against one message: a message peeked from this
+ * subscription or its sibling subscriptions (the topic's traffic), or one composed in place as
+ * `sys.Label = 'x', user.n = 1` (assignments in the action language, separated by commas, semicolons
+ * or new lines). It says whether the rule matches (TRUE / FALSE / NULL, or the evaluation error),
+ * and lists the properties before and after the action as the subscription would receive them.
+ * Evaluation is local (core::sql, core::broker::matchCorrelation); nothing is sent to the broker.
  */
 class RuleDialog : public EntityDialog
 {
@@ -191,35 +206,91 @@ class RuleDialog : public EntityDialog
 
 public:
     enum FilterType { SqlFilterType, CorrelationFilterType, TrueFilterType, FalseFilterType };
+    /** What the last dry run found. */
+    enum class DryRunOutcome {
+        None,        ///< nothing to evaluate yet (no filter, message not parsable, ...)
+        Match,       ///< the filter is TRUE: the subscription gets (the action's copy of) the message
+        NoMatch,     ///< FALSE
+        Unknown,     ///< NULL: no match
+        FilterError, ///< evaluating the filter failed (the broker dead-letters with FilterException)
+        ActionError, ///< matched, but the action failed (RuleActionException)
+    };
 
     RuleDialog(client::NamespaceConnection *connection, const QString &topic, const QString &subscription,
                const std::optional<core::broker::RuleDescription> &existing, QWidget *parent = nullptr);
+    ~RuleDialog() override;
 
     /** The rule the fields describe; an error names the field when a correlation property is malformed. */
     core::Result<core::broker::RuleDescription> rule() const;
 
+    /**
+     * Builds a message from assignments such as `sys.Label = 'x', user.n = 1; sys.To = 'a'` (each is
+     * one SET of the action language, so literals have the SQL types). Empty text: an empty message.
+     */
+    static core::Result<core::Message> composeMessage(const QString &text);
+
     QLineEdit *nameEdit() const { return m_name; }
     QComboBox *filterTypeCombo() const { return m_filterType; }
-    QPlainTextEdit *sqlFilterEdit() const { return m_sqlFilter; }
+    SqlEditor *sqlFilterEdit() const { return m_sqlFilter; }
     QCheckBox *actionCheck() const { return m_hasAction; }
-    QPlainTextEdit *actionEdit() const { return m_action; }
+    SqlEditor *actionEdit() const { return m_action; }
+    /** Correlation field editor by property name ("CorrelationId", "Subject", ...). */
+    QLineEdit *correlationEdit(const QString &property) const { return m_correlation.value(property); }
+    QPlainTextEdit *correlationPropertiesEdit() const { return m_correlationProperties; }
+
+    /** Item 0 is the composed message; the others are peeked messages. */
+    QComboBox *dryRunMessageCombo() const { return m_dryRunMessage; }
+    QLineEdit *dryRunComposeEdit() const { return m_dryRunCompose; }
+    QPushButton *evaluateButton() const { return m_evaluate; }
+    QLabel *dryRunResultLabel() const { return m_dryRunResult; }
+    /** Property | Before | After of the evaluated message. */
+    QTableWidget *dryRunTable() const { return m_dryRunTable; }
+    DryRunOutcome dryRunOutcome() const { return m_outcome; }
+    /** Number of peeked messages offered in the combo. */
+    int peekedMessageCount() const { return int(m_peeked.size()); }
+
+public Q_SLOTS:
+    /** Evaluates the rule against the chosen message now (it also re-runs ~200 ms after any edit). */
+    void evaluateDryRun();
+    /** Peeks the subscription's and its sibling subscriptions' messages again. */
+    void reloadMessages();
 
 protected:
     void submit() override;
 
 private:
-    void checkSql();
+    void updateOkButton();
+    void scheduleDryRun();
+    void showFilterPage(int index);
+    void addPeeked(const std::vector<core::Message> &messages);
+    void showDryRun(DryRunOutcome outcome, const QString &text, const core::Message *before,
+                    const core::Message *after);
+    core::Result<core::Message> dryRunMessage() const;
 
     QString m_topic;
     QString m_subscription;
     QLineEdit *m_name;
     QComboBox *m_filterType;
     QStackedWidget *m_filterPages;
-    QPlainTextEdit *m_sqlFilter;
+    SqlEditor *m_sqlFilter;
     QHash<QString, QLineEdit *> m_correlation; ///< by property name: CorrelationId, MessageId, ...
     QPlainTextEdit *m_correlationProperties;
     QCheckBox *m_hasAction;
-    QPlainTextEdit *m_action;
+    SqlEditor *m_action;
+    core::broker::SqlParameters m_filterParameters; ///< of the edited rule, kept on save
+    core::broker::SqlParameters m_actionParameters;
+    bool m_sending = false;
+
+    QComboBox *m_dryRunMessage = nullptr;
+    QToolButton *m_reloadMessages = nullptr;
+    QLineEdit *m_dryRunCompose = nullptr;
+    QPushButton *m_evaluate = nullptr;
+    QLabel *m_dryRunResult = nullptr;
+    QTableWidget *m_dryRunTable = nullptr;
+    QTimer *m_dryRunTimer = nullptr;
+    std::vector<core::Message> m_peeked; ///< by sequence number; combo item i+1 is m_peeked[i]
+    int m_peekGeneration = 0;
+    DryRunOutcome m_outcome = DryRunOutcome::None;
 };
 
 } // namespace busyard::widgets

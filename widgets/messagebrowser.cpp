@@ -1,14 +1,18 @@
 #include "messagebrowser.h"
 
+#include "countchart.h"
 #include "deadletterdialog.h"
 #include "messagedetail.h"
 #include "messageexport.h"
 #include "messagetable.h"
 #include "purgeflow.h"
+#include "replaydialog.h"
+#include "routingpreview.h"
 #include "senddialog.h"
 
 #include "core/client/namespaceconnection.h"
 #include "core/sql/filter.h"
+#include "models/countsampler.h"
 #include "models/messagefilter.h"
 #include "models/messagelistmodel.h"
 
@@ -116,6 +120,14 @@ void MessageBrowser::buildActions()
                           tr("Send the messages of an exported JSON file"));
     m_purgeAction = make("purge", tr("Purge…"), QString(),
                          tr("Receive and delete every message of this entity (in batches, cancellable)"));
+    m_replayAction = make("replay", tr("Replay…"), QStringLiteral("Ctrl+Shift+R"),
+                          tr("Send the selected (or all) dead letters back to their entity or another one, without loss"));
+    m_moveAction = make("move", tr("Move…"), QStringLiteral("Ctrl+Shift+M"),
+                        tr("Move the selected (or all) messages to another queue or topic, without loss"));
+    m_routingAction = make("routingPreview", tr("Routing…"), QString(),
+                           tr("Which subscriptions of the topic the selected messages reach, and why"));
+    m_chartAction = make("countChart", tr("Chart"), QString(), tr("Show the entity's counts over time"));
+    m_chartAction->setCheckable(true);
     m_applyFilterAction = make("applyFilter", tr("Filter"), QString(), tr("Filter the loaded messages (Return)"));
     m_clearFilterAction = make("clearFilter", tr("Clear"), QStringLiteral("Ctrl+Shift+L"), tr("Show all loaded messages"));
 
@@ -131,6 +143,10 @@ void MessageBrowser::buildActions()
     connect(m_exportAction, &QAction::triggered, this, &MessageBrowser::onExport);
     connect(m_importAction, &QAction::triggered, this, &MessageBrowser::onImport);
     connect(m_purgeAction, &QAction::triggered, this, &MessageBrowser::onPurge);
+    connect(m_replayAction, &QAction::triggered, this, [this] { onReplay(false); });
+    connect(m_moveAction, &QAction::triggered, this, [this] { onReplay(true); });
+    connect(m_routingAction, &QAction::triggered, this, &MessageBrowser::onRoutingPreview);
+    connect(m_chartAction, &QAction::toggled, this, &MessageBrowser::onChartToggled);
     connect(m_applyFilterAction, &QAction::triggered, this, &MessageBrowser::onApplyFilter);
     connect(m_clearFilterAction, &QAction::triggered, this, &MessageBrowser::onClearFilter);
 }
@@ -163,8 +179,14 @@ void MessageBrowser::buildUi()
     m_toolBar->addAction(m_receiveDeleteAction);
     m_toolBar->addAction(m_purgeAction);
     m_toolBar->addSeparator();
+    m_toolBar->addAction(m_replayAction);
+    m_toolBar->addAction(m_moveAction);
+    m_toolBar->addAction(m_routingAction);
+    m_toolBar->addSeparator();
     m_toolBar->addAction(m_exportAction);
     m_toolBar->addAction(m_importAction);
+    m_toolBar->addSeparator();
+    m_toolBar->addAction(m_chartAction);
     layout->addWidget(m_toolBar);
 
     auto *filterRow = new QHBoxLayout;
@@ -202,8 +224,13 @@ void MessageBrowser::buildUi()
     m_table->setColumnWidth(models::MessageListModel::SizeColumn, 60);
     m_table->setColumnWidth(models::MessageListModel::DeliveryCountColumn, 70);
     m_detail = new MessageDetail(m_splitter);
+    m_chart = new CountChart(m_splitter);
+    m_chart->setObjectName(QStringLiteral("countChart"));
+    m_chart->setMinimumHeight(140);
+    m_chart->hide();
     m_splitter->setStretchFactor(0, 3);
     m_splitter->setStretchFactor(1, 2);
+    m_splitter->setStretchFactor(2, 1);
     layout->addWidget(m_splitter, 1);
 
     m_status = new QLabel(this);
@@ -233,6 +260,13 @@ void MessageBrowser::updateActions()
     m_deferAction->setEnabled(write && selection);
     m_receiveDeleteAction->setEnabled(write);
     m_purgeAction->setEnabled(write && m_browsable);
+    const bool deadLetters = m_entityPath.endsWith(QLatin1String("/$DeadLetterQueue"), Qt::CaseInsensitive);
+    m_replayAction->setVisible(deadLetters);
+    m_replayAction->setEnabled(write && deadLetters);
+    m_moveAction->setEnabled(write && m_browsable);
+    const bool inTopic = m_entityPath.contains(QLatin1String("/Subscriptions/"), Qt::CaseInsensitive);
+    m_routingAction->setVisible(inTopic);
+    m_routingAction->setEnabled(inTopic && selection);
     m_importAction->setEnabled(write);
     m_exportAction->setEnabled(selection);
     if (m_count)
@@ -731,23 +765,28 @@ void MessageBrowser::onExport()
         exportSelection(path);
 }
 
-void MessageBrowser::exportSelection(const QString &path)
+void MessageBrowser::loadSelection(std::function<void(std::vector<core::Message>, QString)> done)
 {
     const auto seqs = m_table->selectedSequenceNumbers();
-    if (seqs.empty())
+    if (seqs.empty()) {
+        done({}, {});
         return;
-    struct Export
+    }
+    struct Load
     {
         std::vector<std::optional<core::Message>> messages;
         int outstanding = 0;
         QString error;
+        std::function<void(std::vector<core::Message>, QString)> done;
     };
-    auto job = std::make_shared<Export>();
+    auto job = std::make_shared<Load>();
     job->messages.resize(seqs.size());
     job->outstanding = int(seqs.size());
+    job->done = std::move(done);
     ++m_busy;
+    updateStatus();
     for (std::size_t i = 0; i < seqs.size(); ++i) {
-        m_model->loadFullMessage(seqs[i], this, [this, job, i, path](std::optional<core::Message> m, QString error) {
+        m_model->loadFullMessage(seqs[i], this, [this, job, i](std::optional<core::Message> m, QString error) {
             if (m)
                 job->messages[i] = std::move(m);
             else
@@ -755,20 +794,82 @@ void MessageBrowser::exportSelection(const QString &path)
             if (--job->outstanding > 0)
                 return;
             --m_busy;
+            updateStatus();
             std::vector<core::Message> out;
             for (auto &message : job->messages)
                 if (message)
                     out.push_back(std::move(*message));
-            QSaveFile file(path);
-            if (!file.open(QIODevice::WriteOnly) || file.write(messagesToJson(out)) < 0 || !file.commit()) {
-                showError(tr("Cannot write %1: %2").arg(path, file.errorString()));
-                return;
-            }
-            if (!job->error.isEmpty())
-                showError(job->error);
-            finishOperation(withCount(tr("{count} exported"), int(out.size())));
+            job->done(std::move(out), job->error);
         });
     }
+}
+
+void MessageBrowser::exportSelection(const QString &path)
+{
+    if (m_table->selectedSequenceNumbers().empty())
+        return;
+    loadSelection([this, path](std::vector<core::Message> out, QString error) {
+        QSaveFile file(path);
+        if (!file.open(QIODevice::WriteOnly) || file.write(messagesToJson(out)) < 0 || !file.commit()) {
+            showError(tr("Cannot write %1: %2").arg(path, file.errorString()));
+            return;
+        }
+        if (!error.isEmpty())
+            showError(error);
+        finishOperation(withCount(tr("{count} exported"), int(out.size())));
+    });
+}
+
+void MessageBrowser::onReplay(bool move)
+{
+    if (m_readOnly || (move ? !m_moveAction->isEnabled() : !m_replayAction->isEnabled()))
+        return;
+    loadSelection([this, move](std::vector<core::Message> selection, QString error) {
+        if (!error.isEmpty() && selection.empty()) {
+            showError(error);
+            return;
+        }
+        auto *dialog = new ReplayDialog(m_connection, m_entityPath, move ? ReplayDialog::Mode::Move : ReplayDialog::Mode::Replay,
+                                        std::move(selection), -1, this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->setRoutingPreviewFactory(RoutingPreviewWidget::factory(m_connection));
+        connect(dialog, &ReplayDialog::replayFinished, this, [this, move](const models::ReplaySummary &summary) {
+            refresh();
+            const int done = int(std::min<std::int64_t>(summary.replayed, INT_MAX));
+            finishOperation(withCount(move ? tr("{count} moved") : tr("{count} replayed"), done)
+                            + (summary.failed > 0 ? tr(", %1 failed").arg(summary.failed) : QString()));
+        });
+        dialog->open();
+    });
+}
+
+void MessageBrowser::onRoutingPreview()
+{
+    const QString topic = m_entityPath.section(QLatin1Char('/'), 0, 0);
+    loadSelection([this, topic](std::vector<core::Message> selection, QString error) {
+        if (!error.isEmpty())
+            showError(error);
+        auto *dialog = new RoutingPreviewDialog(m_connection, topic, std::move(selection), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
+    });
+}
+
+void MessageBrowser::onChartToggled(bool on)
+{
+    if (on && !m_sampler) {
+        m_sampler = new models::CountSampler(m_connection, m_entityPath, this);
+        m_chart->setSampler(m_sampler);
+    }
+    m_chart->setVisible(on);
+    if (m_sampler) {
+        if (on)
+            m_sampler->start();
+        else
+            m_sampler->stop();
+    }
+    QSettings settings;
+    settings.setValue(kSettingsGroup + QStringLiteral("/chart"), on);
 }
 
 void MessageBrowser::onImport()
@@ -814,6 +915,7 @@ void MessageBrowser::restoreState()
     m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
     m_detail->splitter()->restoreState(settings.value(QStringLiteral("detailSplitter")).toByteArray());
     m_table->restoreColumns(settings.value(QStringLiteral("columns")).toByteArray());
+    m_chartAction->setChecked(settings.value(QStringLiteral("chart"), false).toBool());
 }
 
 } // namespace busyard::widgets

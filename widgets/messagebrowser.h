@@ -24,12 +24,14 @@ class NamespaceConnection;
 
 namespace busyard::models {
 class MessageListModel;
+class CountSampler;
 }
 
 namespace busyard::widgets {
 
 class MessageTable;
 class MessageDetail;
+class CountChart;
 
 /**
  * The message browser of one entity: a lazily loaded table of its messages (peeked 250 at a time,
@@ -105,6 +107,13 @@ private:
     void onImport();
     /** Confirms (entity and its runtime message count), then purges with a progress dialog (purgeflow.h). */
     void onPurge();
+    /** Replay (dead-letter browsers) or move: the replay dialog for the selection, or the whole entity. */
+    void onReplay(bool move);
+    /** The routing preview of the subscription's topic for the selected messages. */
+    void onRoutingPreview();
+    void onChartToggled(bool on);
+    /** The full selected messages (bodies re-peeked when not cached), in selection order. */
+    void loadSelection(std::function<void(std::vector<core::Message>, QString error)> done);
     void settleSelection(SettleKind kind, QString reason = {}, QString description = {});
     /** Gets locks on these messages (held tokens, receiveDeferred, or a bounded peek-lock scan that
         abandons the others at the end) and calls `done` with the locked ones. */
@@ -152,6 +161,12 @@ private:
     QAction *m_exportAction = nullptr;
     QAction *m_importAction = nullptr;
     QAction *m_purgeAction = nullptr;
+    QAction *m_replayAction = nullptr;
+    QAction *m_moveAction = nullptr;
+    QAction *m_routingAction = nullptr;
+    QAction *m_chartAction = nullptr;
+    CountChart *m_chart = nullptr;
+    models::CountSampler *m_sampler = nullptr;
     QAction *m_applyFilterAction = nullptr;
     QAction *m_clearFilterAction = nullptr;
 };

@@ -4,6 +4,7 @@ target_sources(core PRIVATE
     broker/engine.cpp broker/engine.h
     broker/entities.cpp broker/entities.h
     broker/ruleprogram.cpp broker/ruleprogram.h
+    broker/routing.cpp broker/routing.h
     broker/sqlitestore.cpp broker/sqlitestore.h
     broker/store.h
 )

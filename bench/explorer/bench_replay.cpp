@@ -1,0 +1,138 @@
+// bench_replay [count=10000] [batch=250] [journal-dir=.]: puts `count` 1 KB messages into the dead-letter
+// queue of 'orders' on busyard-emulator (loopback, in-memory), replays them back to 'orders' with
+// models::ReplayJob (journal on disk in `journal-dir`, fsync per batch), measuring msgs/s (target >= 2,000),
+// then verifies by receiving: exactly `count` distinct ids in 'orders', the DLQ empty. The final empty
+// receive (emptyWait) is excluded from the rate: it is measured up to the last batch that replayed messages.
+#include "models/replayjob.h"
+
+#include "core/client/namespaceconnection.h"
+
+#include "../../tests/common/emulatorprocess.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cstdio>
+#include <unordered_set>
+
+using namespace busyard;
+using namespace std::chrono_literals;
+
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    const int count = argc > 1 ? std::atoi(argv[1]) : 10000;
+    const int batchSize = argc > 2 ? std::atoi(argv[2]) : 250;
+    const QString journalDir = argc > 3 ? QString::fromLocal8Bit(argv[3]) : QDir::currentPath();
+    testing::EmulatorProcess emulator;
+    if (!emulator.start()) {
+        std::fprintf(stderr, "busyard-emulator did not start\n");
+        return 1;
+    }
+    client::ConnectionOptions options;
+    options.operationTimeout = std::chrono::seconds(60);
+    options.managementUrl = emulator.managementUrl();
+    auto connection = client::NamespaceConnection::create(emulator.connectionStringUtf8(), options);
+    if (!connection)
+        return 1;
+    auto &conn = *connection.value();
+    const std::string queue = "orders";
+    const std::string dlq = queue + "/$DeadLetterQueue";
+
+    // Fill the DLQ: send, then receive (peek-lock) and dead-letter in batches.
+    const std::string body(1024, 'x');
+    constexpr int kBatch = 1000;
+    for (int first = 0; first < count; first += kBatch) {
+        std::vector<core::Message> batch;
+        for (int i = first; i < std::min(count, first + kBatch); ++i) {
+            core::Message m;
+            m.messageId = core::Value::string("bench-" + std::to_string(i));
+            m.body = body;
+            m.applicationProperties.set("index", core::Value::int32(i));
+            batch.push_back(std::move(m));
+        }
+        std::optional<bool> ok;
+        conn.sendBatch(queue, std::move(batch), &app, [&](core::Result<void> r) { ok = r.ok(); });
+        if (!QTest::qWaitFor([&] { return ok.has_value(); }, 120000) || !*ok) {
+            std::fprintf(stderr, "send failed\n");
+            return 1;
+        }
+    }
+    int deadLettered = 0;
+    while (deadLettered < count) {
+        std::optional<std::vector<core::Message>> got;
+        conn.receive(queue, client::ReceiveMode::PeekLock, kBatch, 5s, &app,
+                     [&](core::Result<std::vector<core::Message>> r) { got = r ? r.value() : std::vector<core::Message>{}; });
+        if (!QTest::qWaitFor([&] { return got.has_value(); }, 120000) || got->empty()) {
+            std::fprintf(stderr, "receive for dead-lettering failed\n");
+            return 1;
+        }
+        int settled = 0, errors = 0;
+        for (const auto &m : *got)
+            conn.deadLetter(queue, m.lockToken, std::string("bench"), std::nullopt, &app,
+                            [&](core::Result<void> r) { ++(r ? settled : errors); });
+        const int n = int(got->size());
+        if (!QTest::qWaitFor([&] { return settled + errors == n; }, 120000) || errors) {
+            std::fprintf(stderr, "dead-lettering failed\n");
+            return 1;
+        }
+        deadLettered += n;
+    }
+
+    QTemporaryDir dir(journalDir + QStringLiteral("/bench_replay-XXXXXX"));
+    if (!dir.isValid()) {
+        std::fprintf(stderr, "cannot create a journal folder in %s\n", qPrintable(journalDir));
+        return 1;
+    }
+    models::ReplayJob job(&conn, QString::fromStdString(dlq), {}, dir.filePath(QStringLiteral("bench.journal")));
+    job.setExpected(count);
+    job.setBatchSize(batchSize);
+    QElapsedTimer clock;
+    qint64 lastProgressMs = 0;
+    qint64 lastReplayed = 0;
+    std::optional<models::ReplaySummary> summary;
+    QObject::connect(&job, &models::ReplayJob::progress, &app, [&](qint64 replayed, qint64, qint64, double) {
+        if (replayed > lastReplayed) {
+            lastReplayed = replayed;
+            lastProgressMs = clock.elapsed();
+        }
+    });
+    QObject::connect(&job, &models::ReplayJob::finished, &app, [&](const models::ReplaySummary &s) { summary = s; });
+    clock.start();
+    job.start();
+    if (!QTest::qWaitFor([&] { return summary.has_value(); }, 600000)) {
+        std::fprintf(stderr, "replay did not finish\n");
+        return 1;
+    }
+    const double seconds = std::max<qint64>(lastProgressMs, 1) / 1000.0;
+
+    // Verify: every id exactly once in the queue, nothing left in the DLQ.
+    std::unordered_set<std::string> ids;
+    std::size_t received = 0;
+    for (;;) {
+        std::optional<std::vector<core::Message>> got;
+        conn.receive(queue, client::ReceiveMode::ReceiveAndDelete, kBatch, 1s, &app,
+                     [&](core::Result<std::vector<core::Message>> r) { got = r ? r.value() : std::vector<core::Message>{}; });
+        if (!QTest::qWaitFor([&] { return got.has_value(); }, 120000) || got->empty())
+            break;
+        received += got->size();
+        for (const auto &m : *got)
+            ids.insert(m.messageIdString());
+    }
+    std::optional<std::int64_t> leftInDlq;
+    conn.getQueue(queue, &app, [&](core::Result<client::QueueInfo> r) { leftInDlq = r ? r->counts.deadLetter : -1; });
+    (void)QTest::qWaitFor([&] { return leftInDlq.has_value(); }, 30000);
+
+    const bool ok = summary->error.isEmpty() && summary->replayed == count && received == std::size_t(count)
+        && ids.size() == std::size_t(count) && leftInDlq.value_or(-1) == 0;
+    std::printf("replay: %lld of %d messages in %.2f s (batch %d, journal in %s): %.0f msgs/s (target >= 2000); "
+                "total incl. final empty receive %.2f s; verify: %zu received, %zu distinct ids, %lld left in DLQ: %s%s%s\n",
+                static_cast<long long>(summary->replayed), count, seconds, batchSize, qPrintable(dir.path()),
+                double(summary->replayed) / seconds, summary->seconds, received, ids.size(),
+                static_cast<long long>(leftInDlq.value_or(-1)), ok ? "OK" : "FAILED",
+                summary->error.isEmpty() ? "" : "; error: ", qPrintable(summary->error));
+    return ok ? 0 : 2;
+}

@@ -1,0 +1,814 @@
+#include "replayjob.h"
+
+#include "replayjournal.h"
+
+#include "core/client/namespaceconnection.h"
+#include "core/logging.h"
+#include "core/sql/filter.h"
+
+#include <QCryptographicHash>
+#include <QDir>
+#include <QStandardPaths>
+#include <QTimer>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <list>
+#include <map>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace busyard::models {
+
+namespace {
+
+bool endsWithNoCase(const std::string &text, std::string_view suffix)
+{
+    if (text.size() < suffix.size())
+        return false;
+    return std::equal(suffix.begin(), suffix.end(), text.end() - std::ptrdiff_t(suffix.size()),
+                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+}
+
+std::size_t findNoCase(const std::string &text, std::string_view needle)
+{
+    const auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+    });
+    return it == text.end() ? std::string::npos : std::size_t(it - text.begin());
+}
+
+/** "q/$DeadLetterQueue", "q/$Transfer/$DeadLetterQueue" -> "q"; other paths unchanged. */
+std::string withoutSubQueue(std::string path)
+{
+    for (std::string_view suffix : {std::string_view("/$Transfer/$DeadLetterQueue"), std::string_view("/$DeadLetterQueue")}) {
+        if (endsWithNoCase(path, suffix)) {
+            path.resize(path.size() - suffix.size());
+            break;
+        }
+    }
+    return path;
+}
+
+/** The queue or topic owning an entity path ("t/Subscriptions/s/$DeadLetterQueue" -> "t"). */
+std::string owningEntity(const std::string &path)
+{
+    std::string owner = withoutSubQueue(path);
+    if (const auto at = findNoCase(owner, "/Subscriptions/"); at != std::string::npos)
+        owner.resize(at);
+    return owner;
+}
+
+/** Name-based (version 5, SHA-1) UUID of `name` in the namespace `space` (RFC 4122 §4.3). */
+core::Uuid nameBasedUuid(const std::string &space, const std::string &name)
+{
+    QCryptographicHash hash(QCryptographicHash::Sha1);
+    if (const auto ns = core::Uuid::fromString(space)) {
+        hash.addData(QByteArrayView(reinterpret_cast<const char *>(ns->bytes.data()), qsizetype(ns->bytes.size())));
+    } else {
+        // Not a UUID (a caller's own seed): hash it into one first.
+        const QByteArray seed = QCryptographicHash::hash(QByteArray::fromStdString(space), QCryptographicHash::Sha1);
+        hash.addData(QByteArrayView(seed.constData(), 16));
+    }
+    hash.addData(QByteArrayView(name.data(), qsizetype(name.size())));
+    const QByteArray digest = hash.result();
+    core::Uuid u;
+    std::memcpy(u.bytes.data(), digest.constData(), 16);
+    u.bytes[6] = static_cast<std::uint8_t>((u.bytes[6] & 0x0f) | 0x50);
+    u.bytes[8] = static_cast<std::uint8_t>((u.bytes[8] & 0x3f) | 0x80);
+    return u;
+}
+
+std::int64_t replayCountOf(const core::Value *v)
+{
+    if (!v)
+        return 0;
+    if (v->isSignedInteger())
+        return v->toInt64();
+    if (v->isUnsignedInteger())
+        return std::int64_t(std::min<std::uint64_t>(v->toUInt64(), std::uint64_t(std::numeric_limits<std::int64_t>::max() - 1)));
+    if (v->isFloating())
+        return std::int64_t(v->toDouble());
+    if (v->isText()) {
+        std::int64_t n = 0;
+        const std::string &s = v->bytes();
+        const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        return ec == std::errc() && ptr == s.data() + s.size() ? n : 0;
+    }
+    return 0;
+}
+
+/** The copy; `action` is the compiled transform (nullptr = none). */
+core::Result<core::Message> buildCopy(const core::Message &original, const ReplayOptions &options,
+                                      const std::string &journalId, const core::sql::Action *action)
+{
+    core::Message copy = original;
+    // Broker-set fields: the target sets its own.
+    copy.scheduledEnqueueTime.reset();
+    copy.sequenceNumber = 0;
+    copy.enqueuedSequenceNumber = 0;
+    copy.enqueuedTime = core::TimePoint{};
+    copy.expiresAt = core::kMaxTime;
+    copy.lockedUntil = core::TimePoint{};
+    copy.lockToken = core::Uuid{};
+    copy.deliveryCount = 0;
+    copy.state = core::MessageState::Active;
+    copy.deadLetterSource.reset();
+
+    if (options.renewMessageId)
+        copy.messageId = core::Value::string(
+            nameBasedUuid(journalId, "replay:" + std::to_string(original.sequenceNumber)).toString());
+    if (options.stripDeadLetterProperties) {
+        copy.applicationProperties.remove(core::kDeadLetterReasonProperty);
+        copy.applicationProperties.remove(core::kDeadLetterDescriptionProperty);
+    }
+    if (!options.replayCountProperty.isEmpty()) {
+        const std::string name = options.replayCountProperty.toStdString();
+        const std::int64_t next = replayCountOf(copy.applicationProperties.find(name)) + 1;
+        copy.applicationProperties.set(name, next >= std::numeric_limits<std::int32_t>::min()
+                                                     && next <= std::numeric_limits<std::int32_t>::max()
+                                                 ? core::Value::int32(std::int32_t(next))
+                                                 : core::Value::int64(next));
+    }
+    if (action) {
+        if (auto applied = action->apply(copy); !applied)
+            return core::makeError(applied.error().code, "transform: " + applied.error().message);
+    }
+    return copy;
+}
+
+/** Send errors after which the copy may or may not be in the target (the connection went away, a
+    timeout): such a message is never sent again without checking the target first. */
+bool uncertainOutcome(const core::Error &error)
+{
+    return error.code == core::ErrorCode::ServerBusy || error.code == core::ErrorCode::Timeout
+        || error.code == core::ErrorCode::Internal;
+}
+
+constexpr int kPeekPage = 1000;
+constexpr int kPipelineDepth = 2;
+
+} // namespace
+
+core::Result<core::Message> makeReplayCopy(const core::Message &original, const ReplayOptions &options,
+                                           const std::string &journalId)
+{
+    if (options.transform.trimmed().isEmpty())
+        return buildCopy(original, options, journalId, nullptr);
+    auto action = core::sql::Action::compile(options.transform.toStdString());
+    if (!action)
+        return action.error();
+    return buildCopy(original, options, journalId, &action.value());
+}
+
+std::string originalTarget(const core::Message &message, const std::string &sourceEntity)
+{
+    // A dead-letter source naming a subscription is replayed through its topic: nothing can be sent to a
+    // subscription itself.
+    if (message.deadLetterSource && !message.deadLetterSource->empty())
+        return owningEntity(*message.deadLetterSource);
+    return owningEntity(sourceEntity);
+}
+
+// ---- the job ----------------------------------------------------------------------------------------------
+
+struct ReplayJob::Private
+{
+    explicit Private(ReplayJob *job) : q(job) {}
+
+    struct Item
+    {
+        std::int64_t seq = 0;
+        core::Uuid lockToken;
+        QString messageId;
+        core::Message copy;
+        std::string target;
+        bool send = true;      ///< false: the copy is already in the target, only complete the original
+        bool resumed = false;  ///< finished from an earlier run's journal
+        bool accepted = false;
+    };
+    struct Batch
+    {
+        std::vector<Item> items;
+        int pendingSends = 0;
+        int pendingCompletes = 0;
+    };
+    enum class Verified { Found, NotFound, Unverifiable };
+
+    ReplayJob *q;
+    std::string source;
+    std::optional<core::sql::Action> action;
+    bool started = false;
+    bool finished = false;
+    bool preparing = false;
+    bool receiving = false;
+    bool scanning = false;
+    bool drained = false;
+    bool abandoning = false;
+    QString error;
+
+    std::list<Batch> batches;
+    std::unordered_set<std::int64_t> inFlight;       ///< in a batch being sent/completed
+    std::map<std::int64_t, core::Uuid> held;         ///< locked by us, not replayed: abandoned at the end
+    std::unordered_set<std::int64_t> failedHere;     ///< failed in this run (not retried in this run)
+    std::set<std::int64_t> selectionLeft;
+    std::int64_t claimed = 0;
+    std::int64_t nextPeek = 0;                       ///< copy-only: next sequence number to peek from
+    std::unordered_map<std::int64_t, Verified> verified;
+    qint64 lockWaitUntilMs = 0;                      ///< resumed run: wait for an earlier run's locks until then
+    int pendingAbandons = 0;
+
+    client::NamespaceConnection *conn() const { return q->m_connection; }
+    ReplayJournal &journal() const { return *q->m_journal; }
+    bool copyOnly() const { return !q->m_options.completeOriginal; }
+    bool limitReached() const { return q->m_options.maxMessages >= 0 && claimed >= q->m_options.maxMessages; }
+    bool selectionDone() const { return !q->m_options.sequenceNumbers.empty() && selectionLeft.empty(); }
+    bool stopping() const
+    {
+        return q->m_cancelled || !error.isEmpty() || drained || limitReached() || selectionDone();
+    }
+    bool inScope(std::int64_t seq) const
+    {
+        const auto &sel = q->m_options.sequenceNumbers;
+        return sel.empty() || sel.count(seq) > 0;
+    }
+
+    void setError(const QString &text)
+    {
+        if (error.isEmpty()) {
+            error = text;
+            core::logger("models")->warn("replay of '{}': {}", source, text.toStdString());
+        }
+    }
+
+    void addFailure(std::int64_t seq, const QString &messageId, const QString &reason)
+    {
+        ReplayFailure f{seq, messageId, reason};
+        q->m_summary.failures.push_back(f);
+        q->m_summary.failed = std::int64_t(q->m_summary.failures.size());
+        failedHere.insert(seq);
+        selectionLeft.erase(seq);
+        Q_EMIT q->messageFailed(f);
+    }
+
+    void countReplayed(const Item &item)
+    {
+        ++q->m_summary.replayed;
+        if (item.resumed)
+            ++q->m_summary.resumed;
+        selectionLeft.erase(item.seq);
+    }
+
+    // ---- resume preparation -------------------------------------------------------------------------------
+
+    void prepareResume()
+    {
+        preparing = true;
+        // 1. The source's lock duration: how long the locks of a run that died can keep messages hidden.
+        const std::string owner = withoutSubQueue(source);
+        auto withDuration = [this](std::chrono::milliseconds lock) {
+            lockWaitUntilMs = q->m_clock.elapsed() + lock.count() + 2000;
+            verifyTargets();
+        };
+        if (const auto at = findNoCase(owner, "/Subscriptions/"); at != std::string::npos) {
+            conn()->getSubscription(owner.substr(0, at), owner.substr(at + 15), q,
+                                    [withDuration](core::Result<client::SubscriptionInfo> r) {
+                                        withDuration(r ? r->description.lockDuration : core::broker::kDefaultLockDuration);
+                                    });
+        } else {
+            conn()->getQueue(owner, q, [withDuration](core::Result<client::QueueInfo> r) {
+                withDuration(r ? r->description.lockDuration : core::broker::kDefaultLockDuration);
+            });
+        }
+    }
+
+    /** 2. Copies announced by an earlier run but not confirmed: look for them in their target queues. */
+    void verifyTargets()
+    {
+        std::map<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>> wanted;
+        for (const auto &[seq, e] : journal().entries()) {
+            if (e.state == ReplayJournal::State::Intent && e.fromEarlierRun)
+                wanted[e.target][e.copyMessageId].push_back(seq);
+        }
+        auto targets = std::make_shared<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>>(
+            wanted.begin(), wanted.end());
+        verifyNext(targets, 0);
+    }
+
+    void verifyNext(std::shared_ptr<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>> targets,
+                    std::size_t index)
+    {
+        if (index >= targets->size()) {
+            preparing = false;
+            begin();
+            return;
+        }
+        const std::string target = (*targets)[index].first;
+        core::logger("models")->info("replay of '{}': checking '{}' for {} copies of an interrupted run", source,
+                                     target, (*targets)[index].second.size());
+        // Only a queue can be checked (a topic keeps nothing to look at); the management call also says
+        // whether the target is a queue.
+        conn()->getQueue(target, q, [this, targets, index, target](core::Result<client::QueueInfo> r) {
+            if (!r) {
+                for (const auto &[id, seqs] : (*targets)[index].second)
+                    for (auto seq : seqs)
+                        verified[seq] = Verified::Unverifiable;
+                verifyNext(targets, index + 1);
+                return;
+            }
+            for (const auto &[id, seqs] : (*targets)[index].second)
+                for (auto seq : seqs)
+                    verified[seq] = Verified::NotFound;
+            scanTarget(targets, index, 0);
+        });
+    }
+
+    void scanTarget(std::shared_ptr<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>> targets,
+                    std::size_t index, std::int64_t from)
+    {
+        const std::string target = (*targets)[index].first;
+        conn()->peek(target, from, kPeekPage, q, [this, targets, index, target](core::Result<std::vector<core::Message>> r) {
+            auto &ids = (*targets)[index].second;
+            if (!r) {
+                for (const auto &[id, seqs] : ids)
+                    for (auto seq : seqs)
+                        verified[seq] = Verified::Unverifiable;
+                verifyNext(targets, index + 1);
+                return;
+            }
+            if (r->empty()) {
+                verifyNext(targets, index + 1);
+                return;
+            }
+            for (const core::Message &m : *r) {
+                if (const auto it = ids.find(m.messageIdString()); it != ids.end())
+                    for (auto seq : it->second)
+                        verified[seq] = Verified::Found;
+            }
+            scanTarget(targets, index, r->back().sequenceNumber + 1);
+        });
+    }
+
+    // ---- the pipeline ----------------------------------------------------------------------------------------
+
+    void begin()
+    {
+        if (q->m_cancelled) {
+            maybeFinish();
+            return;
+        }
+        issueNext();
+        maybeFinish();
+    }
+
+    void issueNext()
+    {
+        if (finished || preparing || receiving || scanning || abandoning || stopping())
+            return;
+        if (int(batches.size()) >= kPipelineDepth)
+            return;
+        receiving = true;
+        if (copyOnly()) {
+            conn()->peek(source, nextPeek, q->m_batchSize, q,
+                         [this](core::Result<std::vector<core::Message>> r) { onReceived(std::move(r)); });
+        } else {
+            conn()->receive(source, client::ReceiveMode::PeekLock, q->m_batchSize, q->m_emptyWait, q,
+                            [this](core::Result<std::vector<core::Message>> r) { onReceived(std::move(r)); });
+        }
+    }
+
+    Item *findInFlight(std::int64_t seq)
+    {
+        for (Batch &b : batches)
+            for (Item &item : b.items)
+                if (item.seq == seq)
+                    return &item;
+        return nullptr;
+    }
+
+    void hold(const core::Message &m)
+    {
+        if (!copyOnly())
+            held[m.sequenceNumber] = m.lockToken;
+    }
+
+    void onReceived(core::Result<std::vector<core::Message>> result)
+    {
+        receiving = false;
+        if (!result) {
+            setError(QString::fromStdString(result.error().message));
+            maybeFinish();
+            return;
+        }
+        std::vector<core::Message> &messages = result.value();
+        if (messages.empty()) {
+            onEmpty();
+            return;
+        }
+        if (copyOnly())
+            nextPeek = messages.back().sequenceNumber + 1;
+
+        Batch batch;
+        bool journalTouched = false;
+        for (core::Message &m : messages) {
+            const std::int64_t seq = m.sequenceNumber;
+            if (copyOnly() && m.state == core::MessageState::Scheduled)
+                continue;
+            if (held.count(seq)) {
+                held[seq] = m.lockToken; // our lock expired and we got it again
+                continue;
+            }
+            if (inFlight.count(seq)) {
+                // Its lock expired while its batch is still out: use the new lock to complete it.
+                if (Item *item = findInFlight(seq))
+                    item->lockToken = m.lockToken;
+                else
+                    hold(m);
+                continue;
+            }
+            if (!inScope(seq) || failedHere.count(seq) || cancelledOrStopped()) {
+                hold(m);
+                continue;
+            }
+            Item item;
+            item.seq = seq;
+            item.lockToken = m.lockToken;
+            item.messageId = QString::fromStdString(m.messageIdString());
+            const ReplayJournal::Entry *entry = journal().find(seq);
+            if (entry && (entry->state == ReplayJournal::State::Accepted || entry->state == ReplayJournal::State::Completed)) {
+                if (copyOnly() && entry->state == ReplayJournal::State::Completed) {
+                    // Copied by an earlier run (or earlier in this one): nothing to do.
+                    if (entry->fromEarlierRun) {
+                        item.resumed = true;
+                        ++claimed;
+                        countReplayed(item);
+                    }
+                    continue;
+                }
+                item.send = false;
+                item.resumed = entry->fromEarlierRun;
+                item.target = entry->target;
+            } else if (entry && entry->state == ReplayJournal::State::Intent) {
+                const auto v = verified.find(seq);
+                const Verified how = v == verified.end() ? Verified::Unverifiable : v->second;
+                if (how == Verified::Found) {
+                    item.send = false;
+                    item.resumed = true;
+                    item.target = entry->target;
+                    journal().recordAccepted(seq);
+                    journalTouched = true;
+                } else if (how == Verified::Unverifiable) {
+                    hold(m);
+                    addFailure(seq, item.messageId,
+                               QStringLiteral("uncertain after an interrupted run: the copy may already be in '%1' "
+                                              "(it cannot be checked there); left in the source")
+                                   .arg(QString::fromStdString(entry->target)));
+                    continue;
+                }
+            }
+            if (item.send) {
+                auto copy = buildCopy(m, q->m_options, journal().journalId(), action ? &*action : nullptr);
+                if (!copy) {
+                    hold(m);
+                    addFailure(seq, item.messageId, QString::fromStdString(copy.error().message));
+                    continue;
+                }
+                item.copy = std::move(copy.value());
+                item.target = q->m_options.target == ReplayOptions::Target::Original
+                    ? originalTarget(m, source)
+                    : q->m_options.targetEntity.toStdString();
+                journal().recordIntent(seq, item.target, item.copy.messageIdString());
+                journalTouched = true;
+            }
+            ++claimed;
+            inFlight.insert(seq);
+            batch.items.push_back(std::move(item));
+        }
+
+        // The intents must be on disk before anything is sent.
+        if (journalTouched) {
+            if (auto flushed = journal().flush(); !flushed) {
+                setError(QString::fromStdString(flushed.error().message));
+                for (const Item &item : batch.items) {
+                    inFlight.erase(item.seq);
+                    if (!copyOnly())
+                        held[item.seq] = item.lockToken;
+                }
+                maybeFinish();
+                return;
+            }
+        }
+        if (batch.items.empty()) {
+            issueNext();
+            maybeFinish();
+            return;
+        }
+
+        batches.push_back(std::move(batch));
+        Batch *b = &batches.back();
+        for (std::size_t i = 0; i < b->items.size(); ++i) {
+            Item &item = b->items[i];
+            if (!item.send) {
+                item.accepted = true;
+                continue;
+            }
+            ++b->pendingSends;
+            conn()->send(item.target, std::move(item.copy), q, [this, b, i](core::Result<void> r) { onSent(b, i, r); });
+            item.copy = core::Message{};
+        }
+        if (b->pendingSends == 0)
+            onBatchSent(b);
+        // Pipelining: receive the next batch while this one's copies are in flight.
+        issueNext();
+    }
+
+    bool cancelledOrStopped() const { return q->m_cancelled || !error.isEmpty() || limitReached(); }
+
+    void onSent(Batch *b, std::size_t index, const core::Result<void> &r)
+    {
+        Item &item = b->items[index];
+        if (r) {
+            item.accepted = true;
+            journal().recordAccepted(item.seq);
+            if (copyOnly())
+                journal().recordCompleted(item.seq); // nothing to complete: the copy was the whole job
+        } else {
+            const std::string reason = r.error().message;
+            if (uncertainOutcome(r.error())) {
+                // The intent stays: a later run checks the target before sending again.
+                addFailure(item.seq, item.messageId,
+                           QStringLiteral("uncertain: %1 (the copy may have reached '%2'; resume to check)")
+                               .arg(QString::fromStdString(reason), QString::fromStdString(item.target)));
+            } else {
+                journal().recordFailed(item.seq, reason);
+                addFailure(item.seq, item.messageId, QString::fromStdString(reason));
+            }
+            if (!copyOnly())
+                held[item.seq] = item.lockToken;
+        }
+        if (--b->pendingSends == 0)
+            onBatchSent(b);
+    }
+
+    void onBatchSent(Batch *b)
+    {
+        // "accepted" must be durable before an original is completed.
+        if (auto flushed = journal().flush(); !flushed) {
+            setError(QString::fromStdString(flushed.error().message));
+            for (Item &item : b->items) {
+                if (item.accepted && !copyOnly())
+                    held[item.seq] = item.lockToken;
+                item.accepted = false;
+            }
+        }
+        for (Item &item : b->items) {
+            if (!item.accepted)
+                continue;
+            if (copyOnly()) {
+                countReplayed(item);
+                continue;
+            }
+            ++b->pendingCompletes;
+            const std::size_t i = std::size_t(&item - b->items.data());
+            conn()->complete(source, item.lockToken, q, [this, b, i](core::Result<void> r) { onCompleted(b, i, r); });
+        }
+        if (b->pendingCompletes == 0)
+            onBatchDone(b);
+    }
+
+    void onCompleted(Batch *b, std::size_t index, const core::Result<void> &r)
+    {
+        Item &item = b->items[index];
+        if (r) {
+            journal().recordCompleted(item.seq);
+            countReplayed(item);
+        } else {
+            // The copy is in the target and the journal says so: the original comes back when its lock
+            // expires and is then completed without a second copy (in this run or a resumed one).
+            core::logger("models")->warn("replay of '{}': completing #{} failed: {}", source, item.seq,
+                                         r.error().message);
+        }
+        if (--b->pendingCompletes == 0)
+            onBatchDone(b);
+    }
+
+    void onBatchDone(Batch *b)
+    {
+        for (const Item &item : b->items)
+            inFlight.erase(item.seq);
+        batches.remove_if([b](const Batch &x) { return &x == b; });
+        emitProgress();
+        issueNext();
+        maybeFinish();
+    }
+
+    void emitProgress()
+    {
+        const double seconds = std::max<qint64>(q->m_clock.elapsed(), 1) / 1000.0;
+        std::int64_t expected = q->m_expected;
+        if (expected < 0 && !q->m_options.sequenceNumbers.empty())
+            expected = std::int64_t(q->m_options.sequenceNumbers.size());
+        Q_EMIT q->progress(q->m_summary.replayed, q->m_summary.failed, expected,
+                           double(q->m_summary.replayed) / seconds);
+    }
+
+    // ---- the end --------------------------------------------------------------------------------------------
+
+    /** A receive came back empty. A resumed run first makes sure no message is still hidden by a lock of
+        the run that died (they come back after the lock duration), and settles the journal entries of
+        messages that run did complete. */
+    void onEmpty()
+    {
+        if (copyOnly() || !journal().resumed()) {
+            drained = true;
+            maybeFinish();
+            return;
+        }
+        scanning = true;
+        scanSource(0, std::make_shared<std::unordered_set<std::int64_t>>());
+    }
+
+    void scanSource(std::int64_t from, std::shared_ptr<std::unordered_set<std::int64_t>> present)
+    {
+        conn()->peek(source, from, kPeekPage, q, [this, present](core::Result<std::vector<core::Message>> r) {
+            if (r && !r->empty()) {
+                for (const core::Message &m : *r)
+                    if (m.state != core::MessageState::Scheduled)
+                        present->insert(m.sequenceNumber);
+                scanSource(r->back().sequenceNumber + 1, present);
+                return;
+            }
+            scanning = false;
+            if (!r) {
+                drained = true;
+                maybeFinish();
+                return;
+            }
+            // Pending entries whose message is gone were completed by the earlier run.
+            std::vector<std::int64_t> gone;
+            for (const auto &[seq, e] : journal().entries()) {
+                if ((e.state == ReplayJournal::State::Intent || e.state == ReplayJournal::State::Accepted)
+                    && !present->count(seq) && !inFlight.count(seq))
+                    gone.push_back(seq);
+            }
+            for (auto seq : gone)
+                journal().recordCompleted(seq);
+            bool hidden = false;
+            for (auto seq : *present) {
+                if (inScope(seq) && !held.count(seq) && !inFlight.count(seq) && !failedHere.count(seq)) {
+                    hidden = true;
+                    break;
+                }
+            }
+            if (hidden && q->m_clock.elapsed() < lockWaitUntilMs && !stopping()) {
+                issueNext(); // the receive waits up to emptyWait for the locks to lapse
+                maybeFinish();
+                return;
+            }
+            drained = true;
+            maybeFinish();
+        });
+    }
+
+    void maybeFinish()
+    {
+        if (finished || abandoning || preparing || receiving || scanning || !batches.empty())
+            return;
+        if (!stopping())
+            return; // issueNext() is about to run
+        abandoning = true;
+        const auto toAbandon = std::move(held);
+        held.clear();
+        for (const auto &[seq, token] : toAbandon) {
+            ++pendingAbandons;
+            conn()->abandon(source, token, {}, q, [this, seq = seq](core::Result<void> r) {
+                if (!r)
+                    core::logger("models")->debug("replay of '{}': abandoning #{}: {}", source, seq, r.error().message);
+                if (--pendingAbandons == 0)
+                    finish();
+            });
+        }
+        if (pendingAbandons == 0)
+            finish();
+    }
+
+    void finish()
+    {
+        if (finished)
+            return;
+        finished = true;
+        q->m_running = false;
+        ReplaySummary &s = q->m_summary;
+        if (q->m_journal) {
+            if (auto flushed = journal().flush(); !flushed)
+                setError(QString::fromStdString(flushed.error().message));
+            if (error.isEmpty() && !q->m_cancelled && journal().pendingCount() == 0) {
+                if (auto removed = journal().remove(); !removed)
+                    core::logger("models")->warn("replay of '{}': {}", source, removed.error().message);
+            }
+        }
+        s.cancelled = q->m_cancelled;
+        s.error = error;
+        s.seconds = q->m_clock.isValid() ? q->m_clock.elapsed() / 1000.0 : 0.0;
+        core::logger("models")->info("replay of '{}' finished: {} replayed ({} resumed), {} failed{}{}", source,
+                                     s.replayed, s.resumed, s.failed, s.cancelled ? " (cancelled)" : "",
+                                     error.isEmpty() ? "" : " with an error");
+        emitProgress();
+        Q_EMIT q->finished(s);
+    }
+
+    void failAtStart(const QString &text)
+    {
+        setError(text);
+        QTimer::singleShot(0, q, [this] { finish(); });
+    }
+};
+
+ReplayJob::ReplayJob(client::NamespaceConnection *connection, QString sourceEntity, ReplayOptions options,
+                     QString journalPath, QObject *parent)
+    : QObject(parent)
+    , m_connection(connection)
+    , m_sourceEntity(std::move(sourceEntity))
+    , m_options(std::move(options))
+    , m_journalPath(std::move(journalPath))
+    , d(std::make_unique<Private>(this))
+{
+    Q_ASSERT(connection);
+    d->source = m_sourceEntity.toStdString();
+    qRegisterMetaType<busyard::models::ReplayFailure>();
+    qRegisterMetaType<busyard::models::ReplaySummary>();
+}
+
+ReplayJob::~ReplayJob() = default;
+
+void ReplayJob::setBatchSize(int size)
+{
+    m_batchSize = std::clamp(size, 1, 1000);
+}
+
+void ReplayJob::start()
+{
+    if (d->started)
+        return;
+    d->started = true;
+    m_running = true;
+    m_clock.start();
+    d->selectionLeft = m_options.sequenceNumbers;
+    core::logger("models")->info("replay of '{}' started (expected {})", d->source, m_expected);
+
+    if (m_options.target == ReplayOptions::Target::Entity && m_options.targetEntity.trimmed().isEmpty()) {
+        d->failAtStart(tr("No target entity was given."));
+        return;
+    }
+    if (!m_options.transform.trimmed().isEmpty()) {
+        auto action = core::sql::Action::compile(m_options.transform.toStdString());
+        if (!action) {
+            d->failAtStart(tr("The transform does not compile: %1").arg(QString::fromStdString(action.error().message)));
+            return;
+        }
+        d->action = std::move(action.value());
+    }
+    auto journal = ReplayJournal::open(m_journalPath, m_sourceEntity);
+    if (!journal) {
+        d->failAtStart(QString::fromStdString(journal.error().message));
+        return;
+    }
+    m_journal = std::move(journal.value());
+    if (m_journal->resumed()) {
+        core::logger("models")->info("replay of '{}': resuming journal {} ({} unfinished){}", d->source,
+                                     m_journal->journalId(), m_journal->pendingCount(),
+                                     m_journal->repaired() ? ", torn last record dropped" : "");
+        d->prepareResume();
+    } else {
+        d->begin();
+    }
+}
+
+void ReplayJob::cancel()
+{
+    if (!m_running || m_cancelled)
+        return;
+    m_cancelled = true;
+    d->maybeFinish();
+}
+
+bool ReplayJob::hasUnfinishedJournal(const QString &journalPath, const QString &sourceEntity)
+{
+    auto journal = ReplayJournal::read(journalPath);
+    return journal && journal.value()->sourceEntity().compare(sourceEntity, Qt::CaseInsensitive) == 0
+        && journal.value()->pendingCount() > 0;
+}
+
+QString ReplayJob::defaultJournalPath(const QString &namespaceHost, const QString &sourceEntity)
+{
+    const QByteArray key = (namespaceHost.toLower() + QLatin1Char('/') + sourceEntity.toLower()).toUtf8();
+    const QString name = QString::fromLatin1(QCryptographicHash::hash(key, QCryptographicHash::Sha256).toHex().left(32));
+    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/replay/") + name
+        + QStringLiteral(".journal");
+}
+
+} // namespace busyard::models
