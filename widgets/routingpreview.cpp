@@ -1,5 +1,7 @@
 #include "routingpreview.h"
 
+#include "propertytable.h"
+
 #include "emptystate.h"
 #include "messageexport.h"
 
@@ -726,22 +728,17 @@ RoutingPreviewDialog::RoutingPreviewDialog(client::NamespaceConnection *connecti
     connect(m_body, &QPlainTextEdit::textChanged, this, &RoutingPreviewDialog::refresh);
     composeLayout->addWidget(m_body);
     composeLayout->addWidget(new QLabel(tr("Application properties:"), m_composePane));
-    m_properties = new QTableWidget(0, 3, m_composePane);
-    m_properties->setObjectName(QStringLiteral("applicationProperties"));
-    m_properties->setHorizontalHeaderLabels({tr("Name"), tr("Type"), tr("Value")});
-    m_properties->verticalHeader()->hide();
-    m_properties->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_properties->horizontalHeader()->setStretchLastSection(true);
+    m_properties = new PropertyTable(m_composePane);
     m_properties->setColumnWidth(0, 85);
     m_properties->setColumnWidth(1, 80);
-    connect(m_properties, &QTableWidget::itemChanged, this, &RoutingPreviewDialog::refresh);
+    connect(m_properties, &PropertyTable::propertiesChanged, this, &RoutingPreviewDialog::refresh);
     composeLayout->addWidget(m_properties, 1);
     auto *buttons = new QHBoxLayout;
     auto *add = new QPushButton(tr("&Add"), m_composePane);
     add->setObjectName(QStringLiteral("addProperty"));
     auto *remove = new QPushButton(tr("Remove"), m_composePane);
-    connect(add, &QPushButton::clicked, this, &RoutingPreviewDialog::onAddProperty);
-    connect(remove, &QPushButton::clicked, this, &RoutingPreviewDialog::onRemoveProperty);
+    connect(add, &QPushButton::clicked, m_properties, [this] { m_properties->addNewProperty(2); });
+    connect(remove, &QPushButton::clicked, m_properties, &PropertyTable::removeCurrentProperty);
     buttons->addWidget(add);
     buttons->addWidget(remove);
     buttons->addStretch(1);
@@ -809,32 +806,7 @@ QLineEdit *RoutingPreviewDialog::field(const QString &objectName) const
 
 void RoutingPreviewDialog::addProperty(const QString &name, const QString &type, const QString &value)
 {
-    const int row = m_properties->rowCount();
-    m_properties->blockSignals(true);
-    m_properties->insertRow(row);
-    m_properties->setItem(row, 0, new QTableWidgetItem(name));
-    auto *combo = new QComboBox(m_properties);
-    combo->addItems(editableValueTypes());
-    combo->setCurrentText(type);
-    connect(combo, &QComboBox::currentIndexChanged, this, &RoutingPreviewDialog::refresh);
-    m_properties->setCellWidget(row, 1, combo);
-    m_properties->setItem(row, 2, new QTableWidgetItem(value));
-    m_properties->blockSignals(false);
-    refresh();
-}
-
-void RoutingPreviewDialog::onAddProperty()
-{
-    addProperty(QStringLiteral("property%1").arg(m_properties->rowCount() + 1), QStringLiteral("string"), QString());
-    m_properties->editItem(m_properties->item(m_properties->rowCount() - 1, 2));
-}
-
-void RoutingPreviewDialog::onRemoveProperty()
-{
-    const int row = m_properties->currentRow();
-    if (row >= 0)
-        m_properties->removeRow(row);
-    refresh();
+    m_properties->addProperty(name, type, value);
 }
 
 core::Result<core::Message> RoutingPreviewDialog::composedMessage() const
@@ -852,18 +824,11 @@ core::Result<core::Message> RoutingPreviewDialog::composedMessage() const
     m.sessionId = opt(m_sessionId);
     m.contentType = opt(m_contentType);
     m.body = m_body->toPlainText().toStdString();
-    for (int row = 0; row < m_properties->rowCount(); ++row) {
-        const QString name = m_properties->item(row, 0) ? m_properties->item(row, 0)->text().trimmed() : QString();
-        if (name.isEmpty())
-            continue;
-        const auto *combo = qobject_cast<QComboBox *>(m_properties->cellWidget(row, 1));
-        const QString value = m_properties->item(row, 2) ? m_properties->item(row, 2)->text() : QString();
-        auto parsed = parseTypedValue(combo ? combo->currentText() : QStringLiteral("string"), value);
-        if (!parsed)
-            return core::makeError(core::ErrorCode::InvalidArgument,
-                                   tr("Property '%1': %2").arg(name, qs(parsed.error().message)).toStdString());
-        m.applicationProperties.set(name.toStdString(), std::move(parsed.value()));
-    }
+    auto properties = m_properties->properties();
+    if (!properties)
+        return core::makeError(core::ErrorCode::InvalidArgument,
+                               tr("Application properties: %1").arg(qs(properties.error().message)).toStdString());
+    m.applicationProperties = std::move(properties.value());
     return m;
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "propertytable.h"
+
 #include "core/broker/routing.h"
 #include "core/message.h"
 #include "core/result.h"
@@ -163,15 +165,13 @@ public:
     // "contentType".
     QLineEdit *field(const QString &objectName) const;
     QPlainTextEdit *bodyEdit() const { return m_body; }
-    QTableWidget *propertiesTable() const { return m_properties; }
+    PropertyTable *propertiesTable() const { return m_properties; }
     QListWidget *messageList() const { return m_list; }
     /** Appends an application property row (type as widgets::editableValueTypes() names it). */
     void addProperty(const QString &name, const QString &type, const QString &value);
 
 private:
     void refresh();
-    void onAddProperty();
-    void onRemoveProperty();
 
     std::vector<core::Message> m_given;
     RoutingPreviewWidget *m_preview = nullptr;
@@ -185,7 +185,7 @@ private:
     QLineEdit *m_sessionId = nullptr;
     QLineEdit *m_contentType = nullptr;
     QPlainTextEdit *m_body = nullptr;
-    QTableWidget *m_properties = nullptr;
+    PropertyTable *m_properties = nullptr;
     QLabel *m_composeError = nullptr;
 };
 

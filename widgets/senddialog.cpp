@@ -1,5 +1,7 @@
 #include "senddialog.h"
 
+#include "propertytable.h"
+
 #include "messageexport.h"
 
 #include <Qsci/qscilexerjson.h>
@@ -153,14 +155,7 @@ SendDialog::SendDialog(const QString &entityPath, QWidget *parent)
     // application properties
     auto *appBox = new QGroupBox(tr("Application properties"), right);
     auto *appLayout = new QVBoxLayout(appBox);
-    m_properties = new QTableWidget(0, 3, appBox);
-    m_properties->setObjectName(QStringLiteral("applicationProperties"));
-    m_properties->setHorizontalHeaderLabels({tr("Name"), tr("Type"), tr("Value")});
-    m_properties->verticalHeader()->hide();
-    m_properties->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_properties->horizontalHeader()->setStretchLastSection(true);
-    m_properties->setColumnWidth(0, 120);
-    m_properties->setColumnWidth(1, 100);
+    m_properties = new PropertyTable(appBox);
     appLayout->addWidget(m_properties, 1);
     auto *propButtons = new QHBoxLayout;
     auto *addButton = new QPushButton(tr("&Add"), appBox);
@@ -202,9 +197,9 @@ SendDialog::SendDialog(const QString &entityPath, QWidget *parent)
         shortcut->setContext(Qt::WindowShortcut);
         connect(shortcut, &QShortcut::activated, this, &SendDialog::accept);
     }
-    connect(addButton, &QPushButton::clicked, this, &SendDialog::onAddProperty);
-    connect(removeButton, &QPushButton::clicked, this, &SendDialog::onRemoveProperty);
-    connect(m_properties, &QTableWidget::itemChanged, this, &SendDialog::validate);
+    connect(addButton, &QPushButton::clicked, m_properties, [this] { m_properties->addNewProperty(0); });
+    connect(removeButton, &QPushButton::clicked, m_properties, &PropertyTable::removeCurrentProperty);
+    connect(m_properties, &PropertyTable::propertiesChanged, this, &SendDialog::validate);
     connect(saveTemplateButton, &QPushButton::clicked, this, &SendDialog::onSaveTemplate);
     connect(deleteTemplateButton, &QPushButton::clicked, this, &SendDialog::onDeleteTemplate);
     connect(m_templates, &QComboBox::activated, this, &SendDialog::onLoadTemplate);
@@ -240,44 +235,13 @@ void SendDialog::setMessage(const core::Message &m)
     if (m.scheduledEnqueueTime)
         m_scheduledTime->setDateTime(
             QDateTime::fromMSecsSinceEpoch(core::toMillisSinceEpoch(*m.scheduledEnqueueTime), Qt::UTC));
-    m_properties->setRowCount(0);
-    for (const auto &[name, value] : m.applicationProperties.entries()) {
-        QString type = QLatin1String(core::valueTypeName(value.type()));
-        if (!editableValueTypes().contains(type))
-            type = QStringLiteral("string"); // shown as text; kept as is unless edited (see message())
-        addProperty(QString::fromStdString(name), type, valueEditText(value));
-    }
+    m_properties->setProperties(m.applicationProperties);
     validate();
 }
 
 void SendDialog::addProperty(const QString &name, const QString &type, const QString &value)
 {
-    const int row = m_properties->rowCount();
-    m_properties->blockSignals(true);
-    m_properties->insertRow(row);
-    m_properties->setItem(row, 0, new QTableWidgetItem(name));
-    auto *combo = new QComboBox(m_properties);
-    combo->addItems(editableValueTypes());
-    combo->setCurrentText(type);
-    connect(combo, &QComboBox::currentIndexChanged, this, &SendDialog::validate);
-    m_properties->setCellWidget(row, 1, combo);
-    m_properties->setItem(row, 2, new QTableWidgetItem(value));
-    m_properties->blockSignals(false);
-    validate();
-}
-
-void SendDialog::onAddProperty()
-{
-    addProperty(QStringLiteral("property%1").arg(m_properties->rowCount() + 1), QStringLiteral("string"), QString());
-    m_properties->editItem(m_properties->item(m_properties->rowCount() - 1, 0));
-}
-
-void SendDialog::onRemoveProperty()
-{
-    const int row = m_properties->currentRow();
-    if (row >= 0)
-        m_properties->removeRow(row);
-    validate();
+    m_properties->addProperty(name, type, value);
 }
 
 core::Result<core::Message> SendDialog::message() const
@@ -315,30 +279,10 @@ core::Result<core::Message> SendDialog::message() const
         m.scheduledEnqueueTime = core::fromMillisSinceEpoch(m_scheduledTime->dateTime().toMSecsSinceEpoch());
     else
         m.scheduledEnqueueTime.reset();
-    core::PropertyMap props;
-    for (int r = 0; r < m_properties->rowCount(); ++r) {
-        const QString name = m_properties->item(r, 0) ? m_properties->item(r, 0)->text().trimmed() : QString();
-        const auto *combo = qobject_cast<QComboBox *>(m_properties->cellWidget(r, 1));
-        const QString type = combo ? combo->currentText() : QStringLiteral("string");
-        const QString value = m_properties->item(r, 2) ? m_properties->item(r, 2)->text() : QString();
-        if (name.isEmpty())
-            return core::Error{core::ErrorCode::InvalidArgument, "property " + std::to_string(r + 1) + " has no name"};
-        if (props.contains(name.toStdString()))
-            return core::Error{core::ErrorCode::InvalidArgument, "duplicate property '" + name.toStdString() + "'"};
-        // An original property of a type the dialog cannot edit stays as it was if its text is unchanged.
-        if (const core::Value *original = m_base.applicationProperties.find(name.toStdString());
-            original && valueEditText(*original) == value && !editableValueTypes().contains(
-                                                                  QLatin1String(core::valueTypeName(original->type())))) {
-            props.set(name.toStdString(), *original);
-            continue;
-        }
-        auto parsed = parseTypedValue(type, value);
-        if (!parsed)
-            return core::Error{core::ErrorCode::InvalidArgument,
-                               "'" + name.toStdString() + "': " + parsed.error().message};
-        props.entries().emplace_back(name.toStdString(), std::move(parsed.value()));
-    }
-    m.applicationProperties = std::move(props);
+    auto props = m_properties->properties(m_base.applicationProperties);
+    if (!props)
+        return props.error();
+    m.applicationProperties = std::move(props.value());
     return m;
 }
 
@@ -355,17 +299,7 @@ void SendDialog::setCopies(int copies)
 void SendDialog::validate()
 {
     // Mark invalid values in place and show the first problem next to the Send button.
-    m_properties->blockSignals(true);
-    for (int r = 0; r < m_properties->rowCount(); ++r) {
-        const auto *combo = qobject_cast<QComboBox *>(m_properties->cellWidget(r, 1));
-        QTableWidgetItem *item = m_properties->item(r, 2);
-        if (!combo || !item)
-            continue;
-        const auto parsed = parseTypedValue(combo->currentText(), item->text());
-        item->setBackground(parsed ? QBrush() : QBrush(QColor(255, 205, 210)));
-        item->setToolTip(parsed ? QString() : QString::fromStdString(parsed.error().message));
-    }
-    m_properties->blockSignals(false);
+    m_properties->markInvalidValues();
     const auto result = message();
     m_error->setText(result ? QString() : QString::fromStdString(result.error().message));
     m_send->setEnabled(result.ok());

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "propertytable.h"
+
 #include "core/message.h"
 #include "core/result.h"
 
@@ -16,6 +18,8 @@ class QTableWidget;
 class QsciScintilla;
 
 namespace busyard::widgets {
+
+
 
 /**
  * Composes a message: body (QScintilla), content type, every client-set system property, typed
@@ -44,7 +48,7 @@ public:
     // Widgets, for tests.
     QsciScintilla *bodyEditor() const { return m_body; }
     QLineEdit *field(const QString &objectName) const;
-    QTableWidget *propertiesTable() const { return m_properties; }
+    PropertyTable *propertiesTable() const { return m_properties; }
     QPushButton *sendButton() const { return m_send; }
     /** Appends an application property row. */
     void addProperty(const QString &name, const QString &type, const QString &value);
@@ -58,8 +62,6 @@ public:
 
 private:
     void validate();
-    void onAddProperty();
-    void onRemoveProperty();
     void onSaveTemplate();
     void onLoadTemplate(int index);
     void onDeleteTemplate();
@@ -80,7 +82,7 @@ private:
     QSpinBox *m_ttlSeconds = nullptr;
     QCheckBox *m_scheduled = nullptr;
     QDateTimeEdit *m_scheduledTime = nullptr;
-    QTableWidget *m_properties = nullptr;
+    PropertyTable *m_properties = nullptr;
     QSpinBox *m_copies = nullptr;
     QComboBox *m_templates = nullptr;
     QLabel *m_error = nullptr;
