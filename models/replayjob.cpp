@@ -118,6 +118,13 @@ core::Result<core::Message> buildCopy(const core::Message &original, const Repla
     copy.deliveryCount = 0;
     copy.state = core::MessageState::Active;
     copy.deadLetterSource.reset();
+    // Annotations the broker stamps that the codec does not map to fields (x-opt-partition-id and any
+    // future x-opt-*) describe the original's delivery, not the copy: the target stamps its own. The
+    // x-opt-* a sender sets (partition keys, scheduled time) are fields, so nothing a sender chose is lost.
+    auto &annotations = copy.annotations.entries();
+    annotations.erase(std::remove_if(annotations.begin(), annotations.end(),
+                                     [](const auto &entry) { return entry.first.rfind("x-opt-", 0) == 0; }),
+                      annotations.end());
 
     if (options.renewMessageId)
         copy.messageId = core::Value::string(
