@@ -1,11 +1,12 @@
 #include "replaydialog.h"
 
 #include "purgeflow.h"
+#include "sqleditor.h"
+#include "sqllexer.h"
 
 #include "core/client/namespaceconnection.h"
 #include "core/sql/filter.h"
 
-#include <Qsci/qscilexersql.h>
 #include <Qsci/qsciscintilla.h>
 
 #include <QButtonGroup>
@@ -13,7 +14,6 @@
 #include <QComboBox>
 #include <QFile>
 #include <QFileInfo>
-#include <QFontDatabase>
 #include <QFrame>
 #include <QGroupBox>
 #include <QHBoxLayout>
@@ -45,7 +45,6 @@ const QString kSettingsGroup = QStringLiteral("replayDialog");
 constexpr int kPreviewCount = 5;
 /** Seeds the preview's renewed ids; the job uses its own journal id, so the preview only says "new id". */
 const std::string kPreviewJournalId = "preview";
-constexpr int kIndicatorError = 8;
 
 enum PreviewColumn { ColSequence, ColMessageId, ColField, ColBefore, ColAfter, ColTarget, ColCount };
 enum FailureColumn { FailSequence, FailMessageId, FailReason, FailCount };
@@ -188,8 +187,8 @@ ReplayDialog::ReplayDialog(client::NamespaceConnection *connection, QString sour
     buildRunningPage();
 
     // QsciScintilla takes Esc for itself (ShortcutOverride + SCI_CANCEL); the dialog wants it.
-    m_transform->installEventFilter(this);
-    m_transform->viewport()->installEventFilter(this);
+    m_transform->editor()->installEventFilter(this);
+    m_transform->editor()->viewport()->installEventFilter(this);
 
     restoreSettings();
     updateResumeBanner();
@@ -322,31 +321,14 @@ void ReplayDialog::buildOptionsPage()
     // Transform
     auto *transformBox = new QGroupBox(tr("Transform (SQL rule action: SET / REMOVE, run on each copy)"), page);
     auto *transformLayout = new QVBoxLayout(transformBox);
-    m_transform = new QsciScintilla(transformBox);
+    m_transform = new SqlEditor(SqlEditor::Mode::Action, transformBox);
     m_transform->setObjectName(QStringLiteral("transformEditor"));
-    m_transform->setUtf8(true);
-    const QFont fixed = QFontDatabase::systemFont(QFontDatabase::FixedFont);
-    auto *lexer = new QsciLexerSQL(m_transform);
-    lexer->setDefaultFont(fixed);
-    lexer->setFont(fixed);
-    m_transform->setLexer(lexer);
-    m_transform->setFont(fixed);
-    m_transform->setMarginLineNumbers(0, true);
-    m_transform->setMarginWidth(0, QStringLiteral("00"));
-    m_transform->setWrapMode(QsciScintilla::WrapWord);
-    m_transform->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
-    m_transform->SendScintilla(QsciScintillaBase::SCI_SETHSCROLLBAR, 0UL);
+    m_transform->setPlaceholderText(
+        tr("Empty: no transform (the copies keep their properties apart from the options above). "
+           "E.g. SET user.replayed = 'yes'; REMOVE user.retryHint"));
     m_transform->setToolTip(tr("For example: SET user.replayed = 'yes'; REMOVE user.retryHint\n"
                                "Statements run in order on each copy; empty = no transform"));
-    m_transform->indicatorDefine(QsciScintilla::SquiggleIndicator, kIndicatorError);
-    m_transform->setIndicatorForegroundColor(QColor(0xc6, 0x28, 0x28), kIndicatorError);
-    m_transform->setFixedHeight(QFontMetrics(fixed).lineSpacing() * 4 + 10);
     transformLayout->addWidget(m_transform);
-    m_transformError = new QLabel(transformBox);
-    m_transformError->setObjectName(QStringLiteral("transformError"));
-    m_transformError->setWordWrap(true);
-    m_transformError->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    transformLayout->addWidget(m_transformError);
     layout->addWidget(transformBox);
 
     // Preview and routing
@@ -388,6 +370,7 @@ void ReplayDialog::buildOptionsPage()
     m_blockedLabel = new QLabel(page);
     m_blockedLabel->setObjectName(QStringLiteral("blockedReason"));
     m_blockedLabel->setStyleSheet(QStringLiteral("color: #c62828;"));
+    m_blockedLabel->setWordWrap(true); // a transform error can be long
     bottom->addWidget(m_blockedLabel, 1);
     m_startButton = new QPushButton(m_mode == Mode::Move ? tr("&Move") : tr("&Replay"), page);
     m_startButton->setObjectName(QStringLiteral("startButton"));
@@ -406,7 +389,8 @@ void ReplayDialog::buildOptionsPage()
         connect(check, &QCheckBox::toggled, this, &ReplayDialog::scheduleUpdate);
     connect(m_originalRadio, &QRadioButton::toggled, this, &ReplayDialog::scheduleUpdate);
     connect(m_replayCountEdit, &QLineEdit::textChanged, this, &ReplayDialog::scheduleUpdate);
-    connect(m_transform, &QsciScintilla::textChanged, this, &ReplayDialog::scheduleUpdate);
+    connect(m_transform, &SqlEditor::textChanged, this, &ReplayDialog::scheduleUpdate);
+    connect(m_transform, &SqlEditor::validated, this, &ReplayDialog::onTransformValidated);
     connect(m_targetCombo, &QComboBox::editTextChanged, this, [this](const QString &text) {
         if (!text.isEmpty())
             m_entityRadio->setChecked(true);
@@ -554,33 +538,35 @@ void ReplayDialog::updateAll()
 
 void ReplayDialog::updateTransformDiagnostic()
 {
+    // Empty is fine (no transform). Otherwise the editor's check (the same parser; it runs a check
+    // still pending from the last keystroke first), then the job's own compile, which also needs
+    // every @parameter to have a value: a replay has none to give.
+    m_transformValid = true;
+    m_transformError.clear();
     const QString text = m_transform->text();
-    const long length = long(m_transform->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
-    m_transform->SendScintilla(QsciScintillaBase::SCI_SETINDICATORCURRENT, kIndicatorError);
-    m_transform->SendScintilla(QsciScintillaBase::SCI_INDICATORCLEARRANGE, 0UL, length);
-    m_transformError->setStyleSheet(QString());
-    if (text.trimmed().isEmpty()) {
-        m_transformValid = true;
-        m_transformError->setText(tr("No transform: the copies keep their properties apart from the options above."));
+    if (text.trimmed().isEmpty())
+        return;
+    if (!m_transform->isValid()) {
+        m_transformValid = false;
+        m_transformError = m_transform->errorText();
         return;
     }
-    const std::string utf8 = text.toStdString();
-    auto compiled = core::sql::Action::compile(utf8);
-    if (compiled) {
-        m_transformValid = true;
-        const int n = compiled->statementCount();
-        m_transformError->setText(n == 1 ? tr("✓ 1 statement") : tr("✓ %1 statements").arg(n));
-        return;
+    if (auto compiled = core::sql::Action::compile(text.toStdString()); !compiled) {
+        m_transformValid = false;
+        m_transformError = qs(compiled.error().message);
     }
-    m_transformValid = false;
-    m_transformError->setStyleSheet(QStringLiteral("color: #c62828;"));
-    if (const auto diag = core::sql::checkAction(utf8)) {
-        m_transformError->setText(tr("Line %1, column %2: %3").arg(diag->line).arg(diag->column).arg(qs(diag->message)));
-        const long from = std::clamp<long>(diag->offset, 0, std::max<long>(0, length - 1));
-        const long len = std::clamp<long>(diag->length > 0 ? diag->length : 1, 1, std::max<long>(1, length - from));
-        m_transform->SendScintilla(QsciScintillaBase::SCI_INDICATORFILLRANGE, static_cast<unsigned long>(from), len);
-    } else {
-        m_transformError->setText(qs(compiled.error().message));
+}
+
+void ReplayDialog::onTransformValidated()
+{
+    updateTransformDiagnostic();
+    if (!m_transformValid && m_transform->isValid()) {
+        // The editor says "valid" (it checks without parameter values); say why the job would refuse it.
+        QLabel *label = m_transform->messageLabel();
+        label->setText(m_transformError);
+        QPalette p = label->palette();
+        p.setColor(QPalette::WindowText, m_transform->lexer()->isDark() ? QColor(0xFF, 0x6B, 0x6B) : QColor(0xC6, 0x28, 0x28));
+        label->setPalette(p);
     }
 }
 
@@ -758,7 +744,7 @@ void ReplayDialog::updateStartButton()
     else if (m_replayCountCheck->isChecked() && o.replayCountProperty.isEmpty())
         reason = tr("Enter the replay count property name");
     else if (!m_transformValid)
-        reason = tr("The transform does not compile (see the error under it)");
+        reason = tr("The transform does not compile: %1").arg(m_transformError);
     m_blockedReason = reason;
     QString hint;
     if (o.target == models::ReplayOptions::Target::Original)
@@ -1009,9 +995,10 @@ void ReplayDialog::reject()
 
 bool ReplayDialog::eventFilter(QObject *watched, QEvent *event)
 {
-    if ((watched == m_transform || watched == m_transform->viewport()) && event->type() == QEvent::KeyPress) {
+    QsciScintilla *edit = m_transform->editor();
+    if ((watched == edit || watched == edit->viewport()) && event->type() == QEvent::KeyPress) {
         const auto *key = static_cast<QKeyEvent *>(event);
-        if (key->key() == Qt::Key_Escape && key->modifiers() == Qt::NoModifier && !m_transform->isListActive()) {
+        if (key->key() == Qt::Key_Escape && key->modifiers() == Qt::NoModifier && !edit->isListActive()) {
             reject();
             return true;
         }

@@ -26,7 +26,6 @@ class QStackedWidget;
 class QTabWidget;
 class QTableWidget;
 class QTimer;
-class QsciScintilla;
 
 namespace busyard::client {
 class NamespaceConnection;
@@ -34,14 +33,17 @@ class NamespaceConnection;
 
 namespace busyard::widgets {
 
+class SqlEditor;
+
 /**
  * Replays dead-lettered messages (or moves messages between entities) with models::ReplayJob.
  *
  * Page 1 (options): the source and its count, the target (the original entity — the message's
  * dead-letter source or the dead-letter queue's parent — or a chosen queue or topic, listed
  * asynchronously from the namespace), renew message id, strip the dead-letter properties, a replay
- * count property, an SQL rule-action transform (SET / REMOVE; compiled as typed, the first error shown
- * with its line and column) and a before/after preview of the first 5 messages (the selection, or
+ * count property, an SQL rule-action transform (a SqlEditor in Action mode: the Service Bus SQL lexer,
+ * checked as typed, the error underlined and described with its line and column; empty = no transform)
+ * and a before/after preview of the first 5 messages (the selection, or
  * peeked from the source) recomputed on every change with models::makeReplayCopy. When a copy goes to
  * a topic, a "Routing" tab shows the widget of the routing preview factory (or a plain note without
  * one). A journal left by an interrupted run of the same source shows a Resume / Discard banner.
@@ -112,8 +114,8 @@ public:
     QCheckBox *stripCheck() const { return m_stripCheck; }
     QCheckBox *replayCountCheck() const { return m_replayCountCheck; }
     QLineEdit *replayCountEdit() const { return m_replayCountEdit; }
-    QsciScintilla *transformEditor() const { return m_transform; }
-    QLabel *transformErrorLabel() const { return m_transformError; }
+    /** The transform; its messageLabel() shows the hint, "valid" or the error. */
+    SqlEditor *transformEditor() const { return m_transform; }
     QTableWidget *previewTable() const { return m_preview; }
     QTabWidget *previewTabs() const { return m_previewTabs; }
     QWidget *routingPage() const { return m_routingPage; }
@@ -154,6 +156,9 @@ private:
     void scheduleUpdate();
     void updateAll();
     void updateTransformDiagnostic();
+    /** After the editor's check: a transform the job would still refuse (e.g. an @parameter, which
+        replay cannot supply) is shown as the editor's error. */
+    void onTransformValidated();
     void updatePreview();
     void updateRouting(const std::vector<std::pair<QString, core::Message>> &copies);
     void updateStartButton();
@@ -190,6 +195,7 @@ private:
     QStringList m_topics;
     bool m_entitiesLoaded = false;
     bool m_transformValid = true;
+    QString m_transformError; ///< why the transform does not compile; empty when valid or empty
     QString m_blockedReason;
 
     std::unique_ptr<models::ReplayJob> m_job;
@@ -212,8 +218,7 @@ private:
     QCheckBox *m_replayCountCheck = nullptr;
     QLineEdit *m_replayCountEdit = nullptr;
     QCheckBox *m_copyOnlyCheck = nullptr;
-    QsciScintilla *m_transform = nullptr;
-    QLabel *m_transformError = nullptr;
+    SqlEditor *m_transform = nullptr;
     QTabWidget *m_previewTabs = nullptr;
     QLabel *m_previewNote = nullptr;
     QTableWidget *m_preview = nullptr;

@@ -249,9 +249,9 @@ RoutingPreviewWidget::RoutingPreviewWidget(client::NamespaceConnection *connecti
     m_detail->setColumnWidth(1, 100);
     splitter->addWidget(m_tree);
     splitter->addWidget(m_detail);
-    splitter->setStretchFactor(0, 5);
+    splitter->setStretchFactor(0, 3);
     splitter->setStretchFactor(1, 2);
-    splitter->setSizes({700, 290});
+    splitter->setSizes({600, 360});
     pageLayout->addWidget(splitter, 1);
     m_stack->addWidget(page);
 

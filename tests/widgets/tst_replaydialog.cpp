@@ -1,6 +1,9 @@
 // widgets::ReplayDialog (dead-letter replay and "move to") driving models::ReplayJob against a real
-// busyard-emulator (one per test; sample queue 'orders', topic 'events' with subscription 'all').
+// busyard-emulator (one per test; sample queue 'orders', topic 'events' with subscriptions 'all' and
+// 'high-priority' (SQL filter priority = 'high')).
 #include "widgets/replaydialog.h"
+#include "widgets/routingpreview.h"
+#include "widgets/sqleditor.h"
 
 #include "core/client/namespaceconnection.h"
 #include "models/replayjob.h"
@@ -27,6 +30,7 @@
 #include <QSet>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStandardItemModel>
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableWidget>
@@ -38,6 +42,8 @@
 using namespace busyard;
 using namespace std::chrono_literals;
 using widgets::ReplayDialog;
+using widgets::RoutingPreviewWidget;
+using widgets::SqlEditor;
 
 namespace {
 
@@ -99,6 +105,35 @@ PreviewMessage previewMessage(QTableWidget *table, int index)
 }
 
 using Change = QPair<QString, QString>;
+
+/** The routing preview the dialog shows now (it rebuilds it when the copies change), or null. */
+RoutingPreviewWidget *routingWidget(const ReplayDialog &dialog)
+{
+    return dialog.routingPage()->findChild<RoutingPreviewWidget *>();
+}
+
+/** "2 of 5 messages" for `subscription` once the dialog's routing preview is Ready; empty before. */
+QString routedMessages(const ReplayDialog &dialog, const QString &subscription)
+{
+    const RoutingPreviewWidget *routing = routingWidget(dialog);
+    if (!routing || routing->state() != RoutingPreviewWidget::State::Ready)
+        return {};
+    const QStandardItemModel *summary = routing->summaryModel();
+    for (int row = 0; row < summary->rowCount(); ++row)
+        if (summary->item(row, RoutingPreviewWidget::SummaryName)->text() == subscription)
+            return summary->item(row, RoutingPreviewWidget::SummaryMessages)->text();
+    return {};
+}
+
+/** Whether the editor underlines (error indicator) any character of its text. */
+bool hasSquiggle(SqlEditor *editor)
+{
+    const long length = long(editor->editor()->SendScintilla(QsciScintillaBase::SCI_GETLENGTH));
+    for (long pos = 0; pos < length; ++pos)
+        if (editor->editor()->SendScintilla(QsciScintillaBase::SCI_INDICATORVALUEAT, SqlEditor::ErrorIndicator, pos))
+            return true;
+    return false;
+}
 
 } // namespace
 
@@ -242,21 +277,48 @@ private Q_SLOTS:
         QCOMPARE(first.fields.value(QStringLiteral("BusyardReplayCount")), Change(QStringLiteral("—"), QStringLiteral("1")));
         QVERIFY(!first.fields.contains(QStringLiteral("sys.MessageId")));
 
-        // An invalid transform: start is disabled and the error says where.
-        dialog.transformEditor()->setFocus();
-        QTest::keyClicks(dialog.transformEditor(), QStringLiteral("SET user.fixed = "));
-        QCOMPARE(dialog.transformEditor()->text(), QStringLiteral("SET user.fixed = "));
+        // The transform is the shared SQL editor in action mode; empty = no transform, which is allowed
+        // although the editor does not call empty text valid.
+        SqlEditor *transform = dialog.transformEditor();
+        QCOMPARE(transform->mode(), SqlEditor::Mode::Action);
+        QVERIFY(!transform->isValid());
+        QVERIFY(dialog.blockedReason().isEmpty());
+        QVERIFY2(transform->messageLabel()->text().startsWith(QLatin1String("Empty: no transform")),
+                 qPrintable(transform->messageLabel()->text()));
+
+        // An invalid transform, typed: start is disabled, the error is underlined and says where.
+        transform->setFocus();
+        QCOMPARE(QApplication::focusWidget(), transform->editor());
+        QTest::keyClicks(transform->editor(), QStringLiteral("SET user.fixed = "));
+        QCOMPARE(transform->text(), QStringLiteral("SET user.fixed = "));
         QTRY_VERIFY(!dialog.startButton()->isEnabled());
-        QVERIFY2(dialog.transformErrorLabel()->text().startsWith(QLatin1String("Line 1, column ")),
-                 qPrintable(dialog.transformErrorLabel()->text()));
-        QVERIFY(dialog.blockedReason().contains(QLatin1String("transform")));
+        QVERIFY2(transform->errorText().startsWith(QLatin1String("Line 1, column ")), qPrintable(transform->errorText()));
+        QCOMPARE(transform->messageLabel()->text(), transform->errorText());
+        QCOMPARE(dialog.blockedReason(), QStringLiteral("The transform does not compile: ") + transform->errorText());
+        QCOMPARE(dialog.findChild<QLabel *>(QStringLiteral("blockedReason"))->text(), dialog.blockedReason());
+        QVERIFY(hasSquiggle(transform));
         QCOMPARE(previewMessages(dialog.previewTable()), 5); // still previewed, without the transform
+        QVERIFY(dialog.findChild<QLabel *>(QStringLiteral("previewNote"))->text().contains(QLatin1String("without the transform")));
+
+        // Parsed, but the job could not run it: replay has no values for @parameters.
+        transform->setText(QStringLiteral("SET user.fixed = @fix"));
+        QVERIFY(transform->isValid()); // the editor checks without parameter values
+        QTRY_VERIFY(!dialog.startButton()->isEnabled());
+        QVERIFY2(dialog.blockedReason().startsWith(QLatin1String("The transform does not compile: ")),
+                 qPrintable(dialog.blockedReason()));
+        QVERIFY2(transform->messageLabel()->text().contains(QLatin1String("fix")), qPrintable(transform->messageLabel()->text()));
+
+        // Cleared again: allowed.
+        transform->setText(QString());
+        QTRY_VERIFY(dialog.startButton()->isEnabled());
+        QVERIFY(!hasSquiggle(transform));
 
         // A valid one: the preview shows the after value.
-        dialog.transformEditor()->setText(QStringLiteral("SET user.fixed = 'yes'; REMOVE user.retryHint"));
+        transform->setText(QStringLiteral("SET user.fixed = 'yes'; REMOVE user.retryHint"));
         QTRY_VERIFY(dialog.startButton()->isEnabled());
-        QVERIFY2(dialog.transformErrorLabel()->text().contains(QLatin1String("2 statements")),
-                 qPrintable(dialog.transformErrorLabel()->text()));
+        QVERIFY(transform->isValid());
+        QCOMPARE(transform->messageLabel()->text(), QStringLiteral("✓ Valid action"));
+        QVERIFY(!hasSquiggle(transform));
         QTRY_COMPARE(previewMessage(dialog.previewTable(), 0).fields.value(QStringLiteral("fixed")),
                      Change(QStringLiteral("—"), QStringLiteral("'yes'")));
         QCOMPARE(previewMessage(dialog.previewTable(), 4).fields.value(QStringLiteral("retryHint")),
@@ -437,8 +499,93 @@ private Q_SLOTS:
         QVERIFY(QTest::qWaitForWindowActive(&dialog));
         dialog.transformEditor()->setFocus();
         QTRY_VERIFY(dialog.transformEditor()->hasFocus());
+        QCOMPARE(QApplication::focusWidget(), dialog.transformEditor()->editor());
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Escape);
         QVERIFY(!dialog.isVisible());
+    }
+
+    void replayToTopicWithRoutingPreview()
+    {
+        // Five dead letters, two of them priority 'high': replayed to topic 'events', 'all' gets every
+        // copy and 'high-priority' only those two; the dialog's routing page says so before the run.
+        std::vector<core::Message> messages;
+        for (int i = 0; i < 5; ++i) {
+            core::Message m = orderMessage(i);
+            m.messageId = core::Value::string("evt-" + std::to_string(i));
+            m.applicationProperties.set("priority", core::Value::string(i == 0 || i == 3 ? "high" : "normal"));
+            messages.push_back(std::move(m));
+        }
+        QVERIFY(send(std::move(messages)));
+        QVERIFY(deadLetter(5));
+        const QString screenshotDir = qEnvironmentVariable("BUSYARD_SCREENSHOT_DIR");
+
+        ReplayDialog dialog(m_connection.get(), QString::fromLatin1(kDlq), ReplayDialog::Mode::Replay, {}, 5);
+        dialog.setRoutingPreviewFactory(RoutingPreviewWidget::factory(m_connection.get()));
+        QSignalSpy finished(&dialog, &ReplayDialog::replayFinished);
+        dialog.resize(1040, 800);
+        dialog.show();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog.targetCombo()->findText(QStringLiteral("events")) >= 0, 20000);
+        QTRY_COMPARE_WITH_TIMEOUT(previewMessages(dialog.previewTable()), 5, 20000);
+        QVERIFY(!dialog.previewTabs()->isTabVisible(1)); // back to 'orders': no routing
+        dialog.targetCombo()->setCurrentIndex(dialog.targetCombo()->findText(QStringLiteral("events")));
+        QVERIFY(dialog.entityRadio()->isChecked());
+        QTRY_VERIFY(dialog.previewTabs()->isTabVisible(1));
+        QCOMPARE(dialog.previewTabs()->tabText(1), QStringLiteral("&Routing: events"));
+        QTRY_VERIFY(dialog.startButton()->isEnabled());
+
+        // The routing page holds the real preview, evaluated on the copies the job would send.
+        dialog.previewTabs()->setCurrentWidget(dialog.routingPage());
+        QTRY_VERIFY(routingWidget(dialog));
+        QVERIFY(routingWidget(dialog)->isVisible());
+        QCOMPARE(routingWidget(dialog)->topic(), QStringLiteral("events"));
+        QTRY_COMPARE_WITH_TIMEOUT(routingWidget(dialog)->state(), RoutingPreviewWidget::State::Ready, 20000);
+        QCOMPARE(routedMessages(dialog, QStringLiteral("all")), QStringLiteral("5 of 5 messages"));
+        QCOMPARE(routedMessages(dialog, QStringLiteral("high-priority")), QStringLiteral("2 of 5 messages"));
+        QCOMPARE(routingWidget(dialog)->messages().size(), std::size_t(5));
+        QVERIFY(!routingWidget(dialog)->messages()[0].applicationProperties.contains("DeadLetterReason")); // stripped
+
+        // The transform runs before routing: everything high, then back to the original priorities.
+        dialog.transformEditor()->setText(QStringLiteral("SET priority = 'high'"));
+        QTRY_COMPARE_WITH_TIMEOUT(routedMessages(dialog, QStringLiteral("high-priority")), QStringLiteral("5 of 5 messages"), 20000);
+        dialog.transformEditor()->setText(QStringLiteral("SET user.replayed = 'yes'"));
+        QTRY_COMPARE_WITH_TIMEOUT(routedMessages(dialog, QStringLiteral("high-priority")), QStringLiteral("2 of 5 messages"), 20000);
+        QCOMPARE(routedMessages(dialog, QStringLiteral("all")), QStringLiteral("5 of 5 messages"));
+        RoutingPreviewWidget *routing = routingWidget(dialog);
+        QCOMPARE(routing->results().size(), std::size_t(5));
+        QCOMPARE(appProperty(routing->messages()[0], "replayed"), QStringLiteral("yes"));
+        QVERIFY(routing->selectSubscription(QStringLiteral("high-priority")));
+        QVERIFY(dialog.startButton()->isEnabled());
+
+        if (!screenshotDir.isEmpty()) {
+            QTest::qWait(200);
+            QVERIFY(dialog.grab().save(QDir(screenshotDir).filePath(QStringLiteral("replay-routing.png"))));
+        }
+
+        QTest::mouseClick(dialog.startButton(), Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 60000);
+        const auto summary = finished.first().at(0).value<models::ReplaySummary>();
+        QVERIFY2(summary.error.isEmpty(), qPrintable(summary.error));
+        QCOMPARE(summary.replayed, 5);
+        QCOMPARE(summary.failed, 0);
+
+        const auto idsOf = [](const std::vector<core::Message> &list) {
+            QStringList ids;
+            for (const auto &m : list)
+                ids << QString::fromStdString(m.messageIdString());
+            ids.sort();
+            return ids;
+        };
+        const auto all = peekAll("events/Subscriptions/all");
+        QCOMPARE(idsOf(all), (QStringList{QStringLiteral("evt-0"), QStringLiteral("evt-1"), QStringLiteral("evt-2"),
+                                         QStringLiteral("evt-3"), QStringLiteral("evt-4")}));
+        const auto high = peekAll("events/Subscriptions/high-priority");
+        QCOMPARE(idsOf(high), (QStringList{QStringLiteral("evt-0"), QStringLiteral("evt-3")}));
+        for (const auto &m : high) {
+            QCOMPARE(appProperty(m, "priority"), QStringLiteral("high"));
+            QCOMPARE(appProperty(m, "replayed"), QStringLiteral("yes"));
+        }
+        QCOMPARE(peekAll(kDlq).size(), std::size_t(0));
+        QCOMPARE(peekAll(kQueue).size(), std::size_t(0));
     }
 
     void escapeAsksToCancelTheJob()
