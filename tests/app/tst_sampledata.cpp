@@ -1,7 +1,7 @@
 // app::SampleSeeder against a real busyard-emulator --sample: what `./busyard.sh run` shows first (dead
 // letters to replay, sessions with state, rules with actions, a forwarding subscription), and that a
 // second launch leaves the namespace alone.
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include "sampledata.h"
 
@@ -14,6 +14,7 @@
 #include <optional>
 
 using namespace busyard;
+using testing::await;
 using namespace std::chrono_literals;
 
 class TestSampleData : public QObject
@@ -23,16 +24,6 @@ class TestSampleData : public QObject
 private:
     testing::EmulatorProcess m_emulator;
     std::unique_ptr<client::NamespaceConnection> m_connection;
-
-    template<typename T, typename Start>
-    core::Result<T> await(Start start)
-    {
-        auto result = std::make_shared<std::optional<core::Result<T>>>();
-        start([result](core::Result<T> r) { result->emplace(std::move(r)); });
-        if (!QTest::qWaitFor([&] { return result->has_value(); }, 30000))
-            return core::Error{core::ErrorCode::Timeout, "test: no callback"};
-        return std::move(**result);
-    }
 
     /** Runs a seeder to its end; returns (seeded, error). */
     std::pair<bool, QString> seed()
@@ -49,12 +40,8 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_emulator.start());
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator.managementUrl();
-        auto created = client::NamespaceConnection::create(m_emulator.connectionStringUtf8(), options);
-        QVERIFY(created);
-        m_connection = std::move(created.value());
+        m_connection = testing::connectTo(m_emulator);
+        QVERIFY(m_connection);
     }
 
     void cleanupTestCase()

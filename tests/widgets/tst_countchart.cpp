@@ -6,7 +6,7 @@
 #include "core/client/namespaceconnection.h"
 #include "resources/resources.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <QApplication>
 #include <QDateTime>
@@ -85,13 +85,9 @@ private:
         m_emulator = std::make_unique<testing::EmulatorProcess>();
         if (!m_emulator->start())
             return false;
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl();
-        auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        if (!created)
+        m_connection = testing::connectTo(*m_emulator);
+        if (!m_connection)
             return false;
-        m_connection = std::move(created.value());
         return true;
     }
 

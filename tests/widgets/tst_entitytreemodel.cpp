@@ -1,6 +1,6 @@
 // The Explorer's entity tree model and connection manager against a real busyard-emulator process
 // (tests/common/emulatorprocess.h), wrapped in QAbstractItemModelTester.
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include "core/client/namespaceconnection.h"
 #include "models/connectionmanager.h"
@@ -20,6 +20,7 @@
 #include <optional>
 
 using namespace busyard;
+using testing::await;
 using models::ConnectionManager;
 using models::EntityKind;
 using models::EntityTreeModel;
@@ -36,16 +37,6 @@ private:
     std::unique_ptr<ConnectionManager> m_manager;
     std::unique_ptr<EntityTreeModel> m_model;
     std::unique_ptr<QAbstractItemModelTester> m_tester;
-
-    template<typename T, typename Start>
-    core::Result<T> await(Start start)
-    {
-        auto result = std::make_shared<std::optional<core::Result<T>>>();
-        start([result](core::Result<T> r) { result->emplace(std::move(r)); });
-        if (!QTest::qWaitFor([&] { return result->has_value(); }, 30000))
-            return core::Error{core::ErrorCode::Timeout, "test: no callback"};
-        return std::move(**result);
-    }
 
     client::NamespaceConnection *embedded() const { return m_manager->connection(ConnectionManager::EmbeddedId); }
 

@@ -3,7 +3,7 @@
 // validation before sending, SQL error positions), the connection dialog (precise parse errors,
 // Test, keychain-unavailable path) and the main window integration. Clicks real widgets; waits with
 // QTRY_*. With BUSYARD_SCREENSHOT_DIR set, also saves explorer-tree.png and queue-dialog.png there.
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include "mainwindow.h"
 #include "settings.h"
@@ -50,6 +50,7 @@
 #include <optional>
 
 using namespace busyard;
+using testing::await;
 using namespace std::chrono_literals;
 using models::ConnectionManager;
 using models::EntityTreeModel;
@@ -72,16 +73,6 @@ private:
     std::unique_ptr<QAbstractItemModelTester> m_tester;
 
     client::NamespaceConnection *embedded() const { return m_manager->connection(ConnectionManager::EmbeddedId); }
-
-    template<typename T, typename Start>
-    core::Result<T> await(Start start)
-    {
-        auto result = std::make_shared<std::optional<core::Result<T>>>();
-        start([result](core::Result<T> r) { result->emplace(std::move(r)); });
-        if (!QTest::qWaitFor([&] { return result->has_value(); }, 30000))
-            return core::Error{core::ErrorCode::Timeout, "test: no callback"};
-        return std::move(**result);
-    }
 
     QModelIndex entity(const QString &path) const
     {

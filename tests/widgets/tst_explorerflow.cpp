@@ -19,7 +19,12 @@
 #include "widgets/messagebrowser.h"
 #include "widgets/messagedetail.h"
 #include "widgets/messagetable.h"
+#include "widgets/replaydialog.h"
+#include "widgets/routingpreview.h"
+#include "widgets/rulelistview.h"
 #include "widgets/senddialog.h"
+#include "widgets/sessionsview.h"
+#include "widgets/topologyview.h"
 
 #include <Qsci/qsciscintilla.h>
 
@@ -33,6 +38,7 @@
 #include <QtWidgets/QLabel>
 #include <QtWidgets/QLineEdit>
 #include <QtWidgets/QPushButton>
+#include <QtWidgets/QStatusBar>
 #include <QtWidgets/QTabWidget>
 #include <QtWidgets/QToolBar>
 #include <QtWidgets/QTreeView>
@@ -267,6 +273,113 @@ private slots:
         QCOMPARE(treeRefreshes.count(), 2);
         QTRY_COMPARE_WITH_TIMEOUT(activeCount(), QStringLiteral("0"), kTimeout);
         QCOMPARE(model->item(model->findEntity(id, QStringLiteral("orders"))).counts.active, 0);
+    }
+
+    // The Explorer's view actions through the real MainWindow (ExplorerPane::viewRequested ->
+    // MainWindow::openView): keyed tabs for sessions, rules and topology, dialogs for the routing
+    // preview and replay, and the read-only switch.
+    void viewsOpenAsKeyedTabsAndDialogs()
+    {
+        models::LogModel logModel;
+        app::MainWindow window(&logModel);
+        window.resize(1280, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        models::ConnectionManager *connections = window.connectionManager();
+        connections->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());
+        const QString id = models::ConnectionManager::EmbeddedId;
+        client::NamespaceConnection *connection = connections->connection(id);
+        QVERIFY(connection);
+        ExplorerPane *pane = window.explorer();
+        EntityTreeModel *model = pane->model();
+        model->setRefreshInterval(0);
+        pane->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(model->findEntity(id, QStringLiteral("orders-sessions")).isValid()
+                                     && model->findEntity(id, QStringLiteral("events/Subscriptions/all")).isValid(),
+                                 kTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(!model->isRefreshing(id), kTimeout);
+        QTabWidget *tabs = window.tabs();
+        const int before = tabs->count();
+
+        // ---- Sessions / Rules / Topology: one tab each, from the tree's actions -------------------
+        QVERIFY(pane->selectEntity(id, QStringLiteral("orders-sessions")));
+        QVERIFY(pane->sessionsAction()->isEnabled());
+        pane->sessionsAction()->trigger();
+        QTRY_COMPARE(tabs->count(), before + 1);
+        QPointer<widgets::SessionsView> sessions = qobject_cast<widgets::SessionsView *>(tabs->currentWidget());
+        QVERIFY(sessions);
+        QVERIFY(!sessions->isReadOnly());
+        QVERIFY2(tabs->tabText(tabs->currentIndex()).contains(QStringLiteral("orders-sessions")),
+                 qPrintable(tabs->tabText(tabs->currentIndex())));
+
+        QVERIFY(pane->selectEntity(id, QStringLiteral("events/Subscriptions/all")));
+        QVERIFY(pane->rulesAction()->isEnabled());
+        pane->rulesAction()->trigger();
+        QCOMPARE(tabs->count(), before + 2);
+        auto *rules = qobject_cast<widgets::RuleListView *>(tabs->currentWidget());
+        QVERIFY(rules);
+        QVERIFY(!rules->isReadOnly());
+
+        QVERIFY(pane->selectEntity(id, QStringLiteral("events")));
+        QVERIFY(pane->topologyAction()->isEnabled());
+        pane->topologyAction()->trigger();
+        QCOMPARE(tabs->count(), before + 3);
+        auto *topology = qobject_cast<widgets::TopologyView *>(tabs->currentWidget());
+        QVERIFY(topology);
+
+        // Again: the open tab is focused, none is added.
+        QVERIFY(pane->selectEntity(id, QStringLiteral("orders-sessions")));
+        pane->sessionsAction()->trigger();
+        QCOMPARE(tabs->count(), before + 3);
+        QCOMPARE(tabs->currentWidget(), sessions.data());
+        window.openView(connection, widgets::EntityView::Rules, QStringLiteral("events/Subscriptions/all"), false);
+        QCOMPARE(tabs->count(), before + 3);
+        QCOMPARE(tabs->currentWidget(), rules);
+        window.openView(connection, widgets::EntityView::Topology, QStringLiteral("events"), false);
+        QCOMPARE(tabs->count(), before + 3);
+        QCOMPARE(tabs->currentWidget(), topology);
+
+        // ---- Routing preview: a non-modal dialog on the topic ------------------------------------
+        QVERIFY(pane->selectEntity(id, QStringLiteral("events/Subscriptions/all")));
+        QVERIFY(pane->routingPreviewAction()->isEnabled());
+        pane->routingPreviewAction()->trigger();
+        QPointer<widgets::RoutingPreviewDialog> routing = visibleTopLevel<widgets::RoutingPreviewDialog>();
+        QVERIFY(routing);
+        QCOMPARE(routing->preview()->topic(), QStringLiteral("events"));
+        QVERIFY(routing->isComposeMode()); // no messages given
+        QTRY_COMPARE_WITH_TIMEOUT(routing->preview()->state(), widgets::RoutingPreviewWidget::State::Ready, kTimeout);
+        QCOMPARE(tabs->count(), before + 3);
+        routing->close();
+        QTRY_VERIFY(!routing); // deleted on close
+
+        // ---- Replay on a dead-letter queue: the replay dialog ------------------------------------
+        const QString dlq = QStringLiteral("orders/$DeadLetterQueue");
+        QVERIFY(pane->selectEntity(id, dlq));
+        QVERIFY(pane->replayAction()->isVisible() && pane->replayAction()->isEnabled());
+        pane->replayAction()->trigger();
+        QPointer<widgets::ReplayDialog> replay = visibleTopLevel<widgets::ReplayDialog>();
+        QVERIFY(replay);
+        QCOMPARE(replay->mode(), widgets::ReplayDialog::Mode::Replay);
+        QCOMPARE(replay->sourceEntity(), dlq);
+        QVERIFY(!replay->job());
+        replay->reject(); // page 1: closes
+        QTRY_VERIFY(!replay);
+
+        // ---- Read-only: replay refused, the sessions tab follows the switch ----------------------
+        connections->setReadOnly(id, true);
+        QVERIFY(sessions);
+        QVERIFY(sessions->isReadOnly());
+        QVERIFY(pane->selectEntity(id, dlq));
+        QVERIFY(!pane->replayAction()->isEnabled());
+        pane->replayAction()->trigger(); // disabled: nothing
+        window.openView(connection, widgets::EntityView::Replay, dlq, true);
+        QCOMPARE(window.statusBar()->currentMessage(), QStringLiteral("The connection is read-only"));
+        QTest::qWait(50);
+        QVERIFY(!visibleTopLevel<widgets::ReplayDialog>());
+        QVERIFY(!window.findChild<widgets::ReplayDialog *>());
+        connections->setReadOnly(id, false);
+        QVERIFY(!sessions->isReadOnly());
+        QCOMPARE(tabs->count(), before + 3);
     }
 };
 

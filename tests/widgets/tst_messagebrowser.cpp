@@ -1,14 +1,20 @@
 // MessageBrowser, SendDialog, DeadLetterDialog and the JSON export against a real busyard-emulator
 // (one per test, sample queue 'orders'): real widgets on the offscreen platform.
+#include "widgets/countchart.h"
 #include "widgets/deadletterdialog.h"
 #include "widgets/messagebrowser.h"
 #include "widgets/messagedetail.h"
 #include "widgets/messageexport.h"
 #include "widgets/messagetable.h"
+#include "widgets/replaydialog.h"
+#include "widgets/routingpreview.h"
 #include "widgets/senddialog.h"
 
+#include "core/broker/routing.h"
 #include "core/client/namespaceconnection.h"
+#include "models/countsampler.h"
 #include "models/messagelistmodel.h"
+#include "models/replayjob.h"
 
 #include "../common/emulatorprocess.h"
 
@@ -16,12 +22,17 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
 #include <QDir>
 #include <QFile>
 #include <QLabel>
 #include <QLineEdit>
+#include <QListWidget>
 #include <QMessageBox>
 #include <QPushButton>
+#include <QRadioButton>
+#include <QScopeGuard>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -109,6 +120,56 @@ private:
         return child;
     }
 
+    /** Moves the first `count` active messages of 'orders' to its dead-letter queue (reason "test"). */
+    bool deadLetter(int count)
+    {
+        int settled = 0;
+        int failed = 0;
+        for (int round = 0; round < 20 && settled < count; ++round) {
+            std::optional<std::vector<core::Message>> locked;
+            m_connection->receive(kQueue, client::ReceiveMode::PeekLock, count - settled, 2s, this,
+                                  [&](core::Result<std::vector<core::Message>> r) {
+                                      locked = r ? r.value() : std::vector<core::Message>{};
+                                  });
+            if (!QTest::qWaitFor([&] { return locked.has_value(); }, 20000))
+                return false;
+            const int target = settled + int(locked->size());
+            for (const auto &m : *locked)
+                m_connection->deadLetter(kQueue, m.lockToken, std::string("test"), std::string("replay me"), this,
+                                         [&](core::Result<void> r) { r ? ++settled : ++failed; });
+            if (!QTest::qWaitFor([&] { return settled + failed >= target; }, 20000) || failed)
+                return false;
+        }
+        return settled == count;
+    }
+
+    bool createQueue(const std::string &name)
+    {
+        core::broker::QueueDescription queue;
+        queue.name = name;
+        std::optional<bool> ok;
+        m_connection->createQueue(queue, this, [&](core::Result<client::QueueInfo> r) { ok = r.ok(); });
+        return QTest::qWaitFor([&] { return ok.has_value(); }, 20000) && *ok;
+    }
+
+    static QStringList messageIds(const std::vector<core::Message> &messages)
+    {
+        QStringList ids;
+        for (const auto &m : messages)
+            ids << QString::fromStdString(m.messageIdString());
+        ids.sort();
+        return ids;
+    }
+
+    static QStringList rowIds(MessageBrowser &browser)
+    {
+        QStringList ids;
+        for (int r = 0; r < browser.model()->rowCount(); ++r)
+            ids << browser.model()->data(browser.model()->index(r, MessageListModel::MessageIdColumn)).toString();
+        ids.sort();
+        return ids;
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
@@ -124,6 +185,7 @@ private Q_SLOTS:
         QVERIFY2(m_emulator->start(), "busyard-emulator did not start");
         client::ConnectionOptions options;
         options.operationTimeout = 20s;
+        options.managementUrl = m_emulator->managementUrl(); // the count sampler and the replay dialog use it
         auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
         QVERIFY(created);
         m_connection = std::move(created.value());
@@ -469,6 +531,217 @@ private Q_SLOTS:
         browser.setReadOnly(false);
         QVERIFY(action(browser, "send")->isEnabled());
         QVERIFY(action(browser, "complete")->isEnabled());
+    }
+
+    // ---- replay, move, routing preview and count chart (wired into the browser) ---------------------
+
+    void replaySelectedDeadLetters()
+    {
+        constexpr int kCount = 5;
+        QVERIFY(sendN(kCount));
+        QVERIFY(deadLetter(kCount));
+        MessageBrowser browser(m_connection.get(), QStringLiteral("orders/$DeadLetterQueue"), false);
+        browser.resize(1000, 700);
+        browser.show();
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), kCount, 20000);
+        QAction *replay = action(browser, "replay");
+        QVERIFY(replay);
+        QVERIFY(replay->isVisible());
+        QVERIFY(replay->isEnabled());
+        QCOMPARE(replay->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+R")));
+        QVERIFY(!action(browser, "routingPreview")->isVisible()); // not a subscription
+
+        selectRows(browser, {1, 3});
+        const auto idAt = [&](int row) {
+            return browser.model()->data(browser.model()->index(row, MessageListModel::MessageIdColumn)).toString();
+        };
+        QStringList replayedIds{idAt(1), idAt(3)};
+        replayedIds.sort();
+        QSignalSpy finished(&browser, &MessageBrowser::operationFinished);
+        replay->trigger();
+        auto *dialog = waitForChild<widgets::ReplayDialog>(browser);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->mode(), widgets::ReplayDialog::Mode::Replay);
+        QCOMPARE(dialog->sourceEntity(), QStringLiteral("orders/$DeadLetterQueue"));
+        auto *source = dialog->findChild<QLabel *>(QStringLiteral("sourceLabel"));
+        QVERIFY(source);
+        QVERIFY2(source->text().contains(QStringLiteral("2 selected messages")), qPrintable(source->text()));
+        QVERIFY(dialog->originalRadio()->isChecked()); // back where they were dead-lettered from
+        dialog->renewCheck()->setChecked(false); // keep the ids to find them again
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->startButton()->isEnabled(), 20000);
+        QTest::mouseClick(dialog->startButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->summary().has_value(), 30000);
+        QCOMPARE(dialog->summary()->replayed, 2);
+        QCOMPARE(dialog->summary()->failed, 0);
+
+        // The browser refreshed and reported it.
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+        QVERIFY2(finished.last().at(0).toString().contains(QStringLiteral("2 messages replayed")),
+                 qPrintable(finished.last().at(0).toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.model()->isFetching() && browser.model()->rowCount() == kCount - 2, 20000);
+        for (const QString &id : replayedIds)
+            QVERIFY2(!rowIds(browser).contains(id), qPrintable(id));
+
+        // On the server: exactly those two are back in the queue, the others still dead-lettered.
+        QCOMPARE(messageIds(peekAll(kQueue)), replayedIds);
+        const auto left = peekAll("orders/$DeadLetterQueue");
+        QCOMPARE(int(left.size()), kCount - 2);
+        for (const QString &id : replayedIds)
+            QVERIFY2(!messageIds(left).contains(id), qPrintable(id));
+        dialog->close();
+    }
+
+    void replayOnlyInDeadLetterBrowsersAndMoveAll()
+    {
+        QVERIFY(sendN(3));
+        QVERIFY(createQueue("archive"));
+        MessageBrowser browser(m_connection.get(), QString::fromLatin1(kQueue), false);
+        browser.show();
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 3, 20000);
+        QVERIFY(!action(browser, "replay")->isVisible());
+        QVERIFY(!action(browser, "replay")->isEnabled());
+        action(browser, "replay")->trigger(); // disabled: nothing happens
+        QTest::qWait(50);
+        QVERIFY(!browser.findChild<widgets::ReplayDialog *>());
+
+        QAction *move = action(browser, "move");
+        QVERIFY(move && move->isVisible() && move->isEnabled());
+        QCOMPARE(move->shortcut(), QKeySequence(QStringLiteral("Ctrl+Shift+M")));
+        browser.table()->clearSelection();
+        QSignalSpy finished(&browser, &MessageBrowser::operationFinished);
+        // Through its shortcut (shortcuts fire in the active window only).
+        browser.activateWindow();
+        QVERIFY(QTest::qWaitForWindowActive(&browser));
+        browser.table()->setFocus();
+        QTest::keyClick(browser.table(), Qt::Key_M, Qt::ControlModifier | Qt::ShiftModifier);
+        auto *dialog = waitForChild<widgets::ReplayDialog>(browser);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->mode(), widgets::ReplayDialog::Mode::Move);
+        auto *source = dialog->findChild<QLabel *>(QStringLiteral("sourceLabel"));
+        QVERIFY(!source->text().contains(QStringLiteral("selected")));
+        // No selection: the whole source, its count asked from the management plane.
+        QTRY_VERIFY2_WITH_TIMEOUT(source->text().contains(QStringLiteral("orders — 3 messages")), qPrintable(source->text()),
+                                  20000);
+        QVERIFY(!dialog->startButton()->isEnabled()); // Move needs a target
+        dialog->targetCombo()->setEditText(QStringLiteral("archive"));
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->startButton()->isEnabled(), 20000);
+        dialog->start();
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->summary().has_value(), 30000);
+        QCOMPARE(dialog->summary()->replayed, 3);
+        QCOMPARE(dialog->summary()->failed, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 20000);
+        QVERIFY2(finished.last().at(0).toString().contains(QStringLiteral("3 messages moved")),
+                 qPrintable(finished.last().at(0).toString()));
+        QTRY_VERIFY_WITH_TIMEOUT(!browser.model()->isFetching() && browser.model()->rowCount() == 0, 20000);
+        QCOMPARE(int(peekAll(kQueue).size()), 0);
+        QCOMPARE(messageIds(peekAll("archive")), (QStringList{QStringLiteral("m-0"), QStringLiteral("m-1"), QStringLiteral("m-2")}));
+        dialog->close();
+    }
+
+    void routingPreviewOfTheSelectedSubscriptionMessage()
+    {
+        std::vector<core::Message> messages;
+        for (int i = 0; i < 3; ++i) {
+            core::Message m = jsonMessage(i);
+            m.applicationProperties.set("priority", core::Value::string(i == 1 ? "high" : "low"));
+            messages.push_back(std::move(m));
+        }
+        QVERIFY(send(std::move(messages), "events"));
+        MessageBrowser browser(m_connection.get(), QStringLiteral("events/Subscriptions/all"), false);
+        browser.show();
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 3, 20000);
+        QAction *routing = action(browser, "routingPreview");
+        QVERIFY(routing && routing->isVisible());
+        QVERIFY(!action(browser, "replay")->isVisible());
+        browser.table()->clearSelection();
+        QVERIFY(!routing->isEnabled()); // needs a selection
+        selectRows(browser, {1});
+        QVERIFY(routing->isEnabled());
+        routing->trigger();
+        auto *dialog = waitForChild<widgets::RoutingPreviewDialog>(browser);
+        QVERIFY(dialog);
+        QCOMPARE(dialog->messageList()->count(), 1);
+        QVERIFY2(dialog->messageList()->item(0)->text().contains(QStringLiteral("m-1")),
+                 qPrintable(dialog->messageList()->item(0)->text()));
+        widgets::RoutingPreviewWidget *preview = dialog->preview();
+        QCOMPARE(preview->topic(), QStringLiteral("events"));
+        QTRY_COMPARE_WITH_TIMEOUT(preview->state(), widgets::RoutingPreviewWidget::State::Ready, 20000);
+        QTRY_COMPARE(int(preview->results().size()), 1);
+        // The full message (with its application properties) was routed: priority 'high' reaches both.
+        const auto *high = preview->results()[0].find("high-priority");
+        QVERIFY(high);
+        QVERIFY(high->receives());
+        QVERIFY(preview->results()[0].find("all") && preview->results()[0].find("all")->receives());
+        dialog->close();
+    }
+
+    void countChartFollowsTheToggleAndIsRemembered()
+    {
+        QSettings().remove(QStringLiteral("messageBrowser/chart"));
+        const auto resetChart = qScopeGuard([] { QSettings().remove(QStringLiteral("messageBrowser/chart")); });
+        QVERIFY(sendN(3));
+        {
+            MessageBrowser browser(m_connection.get(), QString::fromLatin1(kQueue), false);
+            browser.resize(1000, 700);
+            browser.show();
+            QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 3, 20000);
+            auto *chart = browser.findChild<widgets::CountChart *>(QStringLiteral("countChart"));
+            QVERIFY(chart);
+            QAction *toggle = action(browser, "countChart");
+            QVERIFY(toggle && toggle->isCheckable() && !toggle->isChecked());
+            QVERIFY(!chart->isVisible());
+            QVERIFY(!browser.findChild<models::CountSampler *>());
+
+            toggle->trigger();
+            QVERIFY(toggle->isChecked());
+            QVERIFY(chart->isVisible());
+            auto *sampler = browser.findChild<models::CountSampler *>();
+            QVERIFY(sampler);
+            QCOMPARE(chart->sampler(), sampler);
+            QVERIFY(sampler->isRunning());
+            QTRY_VERIFY_WITH_TIMEOUT(!sampler->samples().empty(), 20000);
+            QVERIFY2(sampler->lastError().isEmpty(), qPrintable(sampler->lastError()));
+            QCOMPARE(sampler->samples().back().active, 3);
+            QVERIFY(QSettings().value(QStringLiteral("messageBrowser/chart")).toBool());
+
+            toggle->trigger();
+            QVERIFY(!toggle->isChecked());
+            QVERIFY(!chart->isVisible());
+            QVERIFY(!sampler->isRunning());
+            QVERIFY(!QSettings().value(QStringLiteral("messageBrowser/chart"), true).toBool());
+            toggle->trigger(); // on again: the next browser starts with the chart
+        }
+        MessageBrowser next(m_connection.get(), QString::fromLatin1(kQueue), false);
+        next.show();
+        QVERIFY(action(next, "countChart")->isChecked());
+        auto *chart = next.findChild<widgets::CountChart *>(QStringLiteral("countChart"));
+        QVERIFY(chart && chart->isVisible());
+        QVERIFY(chart->sampler() && chart->sampler()->isRunning());
+        QTRY_VERIFY_WITH_TIMEOUT(!chart->sampler()->samples().empty(), 20000);
+    }
+
+    void readOnlyDisablesReplayAndMove()
+    {
+        QVERIFY(sendN(2));
+        QVERIFY(deadLetter(2));
+        MessageBrowser browser(m_connection.get(), QStringLiteral("orders/$DeadLetterQueue"), true);
+        browser.show();
+        QTRY_COMPARE_WITH_TIMEOUT(browser.model()->rowCount(), 2, 20000);
+        browser.table()->selectAll();
+        QVERIFY(action(browser, "replay")->isVisible()); // shown, but not usable
+        QVERIFY(!action(browser, "replay")->isEnabled());
+        QVERIFY(!action(browser, "move")->isEnabled());
+        action(browser, "replay")->trigger();
+        action(browser, "move")->trigger();
+        QTest::qWait(100);
+        QVERIFY(!browser.findChild<widgets::ReplayDialog *>());
+        // The switch is followed while open.
+        browser.setReadOnly(false);
+        QVERIFY(action(browser, "replay")->isEnabled());
+        QVERIFY(action(browser, "move")->isEnabled());
+        browser.setReadOnly(true);
+        QVERIFY(!action(browser, "replay")->isEnabled());
+        QVERIFY(!action(browser, "move")->isEnabled());
     }
 
     void screenshots()

@@ -10,7 +10,7 @@
 #include "models/replayjournal.h"
 #include "resources/resources.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <Qsci/qsciscintilla.h>
 
@@ -238,12 +238,8 @@ private Q_SLOTS:
         QDir(QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/replay")).removeRecursively();
         m_emulator = std::make_unique<testing::EmulatorProcess>();
         QVERIFY2(m_emulator->start(), "busyard-emulator did not start");
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl();
-        auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        QVERIFY(created);
-        m_connection = std::move(created.value());
+        m_connection = testing::connectTo(*m_emulator);
+        QVERIFY(m_connection);
     }
 
     void cleanup()

@@ -6,7 +6,7 @@
 
 #include "core/client/namespaceconnection.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <QProcess>
 #include <QRegularExpression>
@@ -196,12 +196,8 @@ private Q_SLOTS:
         QVERIFY(m_dir.isValid());
         m_emulator = std::make_unique<testing::EmulatorProcess>();
         QVERIFY2(m_emulator->start(), "busyard-emulator did not start");
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl();
-        auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        QVERIFY(created);
-        m_connection = std::move(created.value());
+        m_connection = testing::connectTo(*m_emulator);
+        QVERIFY(m_connection);
     }
 
     void cleanupTestCase()

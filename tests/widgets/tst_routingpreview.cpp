@@ -9,7 +9,7 @@
 #include "core/client/namespaceconnection.h"
 #include "resources/resources.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <QComboBox>
 #include <QDir>
@@ -207,12 +207,8 @@ private Q_SLOTS:
     {
         m_emulator = std::make_unique<testing::EmulatorProcess>();
         QVERIFY2(m_emulator->start(), "busyard-emulator did not start");
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl();
-        auto conn = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        QVERIFY(conn);
-        m_connection = std::move(conn.value());
+        m_connection = testing::connectTo(*m_emulator);
+        QVERIFY(m_connection);
     }
 
     void cleanup()

@@ -6,7 +6,7 @@
 #include "resources/resources.h"
 #include "widgets/emptystate.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <QAbstractButton>
 #include <QAction>
@@ -42,11 +42,7 @@ private:
 
     std::unique_ptr<client::NamespaceConnection> connect()
     {
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl();
-        auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        return created ? std::move(created.value()) : nullptr;
+        return testing::connectTo(*m_emulator);
     }
 
     bool send(const std::string &session, int count, const char *prefix)
