@@ -446,6 +446,11 @@ void MainWindow::openView(client::NamespaceConnection *connection, widgets::Enti
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setRoutingPreviewFactory(widgets::RoutingPreviewWidget::factory(connection));
         connect(dialog, &widgets::ReplayDialog::replayFinished, m_explorer, [this] { m_explorer->refresh(); });
+        connect(m_connections, &models::ConnectionManager::readOnlyChanged, dialog,
+                [dialog, connectionId](const QString &id, bool nowReadOnly) {
+                    if (id == connectionId)
+                        dialog->setReadOnly(nowReadOnly);
+                });
         // The dialog holds the connection's pointer: close it with the connection's tabs.
         connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
                 [dialog, connectionId](const QString &id) {
@@ -489,8 +494,9 @@ void MainWindow::openView(client::NamespaceConnection *connection, widgets::Enti
     case EntityView::Rules: {
         const QString topic = entityPath.section(QLatin1Char('/'), 0, 0);
         const QString subscription = entityPath.section(QLatin1Char('/'), 2, 2);
-        openKeyedTab(new widgets::RuleListView(connection, topic, subscription, readOnly), connectionId, key, "rule",
-                     tr("%1 · rules").arg(subscription), tr("Rules of %1").arg(entityPath) + access);
+        auto *rules = new widgets::RuleListView(connection, topic, subscription, readOnly);
+        openKeyedTab(rules, connectionId, key, "rule", tr("%1 · rules").arg(subscription),
+                     tr("Rules of %1").arg(entityPath) + access, [rules](bool on) { rules->setReadOnly(on); });
         break;
     }
     case EntityView::Topology:

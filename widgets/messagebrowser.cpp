@@ -245,6 +245,7 @@ void MessageBrowser::setReadOnly(bool readOnly)
         return;
     m_readOnly = readOnly;
     updateActions();
+    Q_EMIT readOnlyChanged(readOnly);
 }
 
 void MessageBrowser::updateActions()
@@ -833,6 +834,7 @@ void MessageBrowser::onReplay(bool move)
                                         std::move(selection), -1, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
         dialog->setRoutingPreviewFactory(RoutingPreviewWidget::factory(m_connection));
+        connect(this, &MessageBrowser::readOnlyChanged, dialog, &ReplayDialog::setReadOnly);
         connect(dialog, &ReplayDialog::replayFinished, this, [this, move](const models::ReplaySummary &summary) {
             refresh();
             const int done = int(std::min<std::int64_t>(summary.replayed, INT_MAX));

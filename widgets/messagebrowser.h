@@ -82,6 +82,8 @@ public Q_SLOTS:
     void applyFilter(const QString &sql, const QString &bodyText);
 
 Q_SIGNALS:
+    /** setReadOnly() changed the state (open dialogs of this browser follow it). */
+    void readOnlyChanged(bool readOnly);
     /** A user-visible failure of an operation (the main window may show it in its status bar). */
     void errorOccurred(const QString &message);
     /** The status line changed ("N loaded · more available"). */

@@ -732,7 +732,9 @@ void ReplayDialog::updateStartButton()
 {
     const models::ReplayOptions o = options();
     QString reason;
-    if (o.target == models::ReplayOptions::Target::Entity && o.targetEntity.isEmpty())
+    if (m_readOnly)
+        reason = tr("The connection is read-only");
+    else if (o.target == models::ReplayOptions::Target::Entity && o.targetEntity.isEmpty())
         reason = tr("Choose a target queue or topic");
     else if (o.target == models::ReplayOptions::Target::Entity && o.targetEntity.compare(m_source, Qt::CaseInsensitive) == 0)
         reason = tr("The target is the source");
@@ -763,6 +765,14 @@ void ReplayDialog::updateStartButton()
     m_startButton->setToolTip(reason.isEmpty() ? QString() : reason);
     m_resumeButton->setEnabled(reason.isEmpty() && !m_job);
     m_resumeButton->setToolTip(reason);
+}
+
+void ReplayDialog::setReadOnly(bool readOnly)
+{
+    if (m_readOnly == readOnly)
+        return;
+    m_readOnly = readOnly;
+    updateStartButton();
 }
 
 void ReplayDialog::updateResumeBanner()

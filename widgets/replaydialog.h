@@ -99,6 +99,10 @@ public:
     models::ReplayOptions options() const;
     /** Why start is disabled; empty when it is enabled. */
     QString blockedReason() const { return m_blockedReason; }
+    /** Follows the connection's read-only switch: while read-only, Start and Resume are blocked. A job
+        already running is the user's earlier decision and goes on (Cancel stops it). */
+    void setReadOnly(bool readOnly);
+    bool isReadOnly() const { return m_readOnly; }
 
     /** The job once started (owned by the dialog), else null. */
     models::ReplayJob *job() const { return m_job.get(); }
@@ -199,6 +203,7 @@ private:
     QString m_blockedReason;
 
     std::unique_ptr<models::ReplayJob> m_job;
+    bool m_readOnly = false;
     std::optional<models::ReplaySummary> m_summary;
     QPointer<QWidget> m_confirmCancel;
 

@@ -256,6 +256,16 @@ void RuleListView::showRules()
     m_pages->setCurrentWidget(m_rules.empty() ? static_cast<QWidget *>(m_empty) : m_table);
 }
 
+void RuleListView::setReadOnly(bool readOnly)
+{
+    if (m_readOnly == readOnly)
+        return;
+    m_readOnly = readOnly;
+    for (QAction *a : {m_add, m_edit, m_delete})
+        a->setVisible(!m_readOnly);
+    updateActions();
+}
+
 void RuleListView::updateActions()
 {
     const bool selected = !currentRuleName().isEmpty();

@@ -42,6 +42,8 @@ public:
     QString topic() const { return m_topic; }
     QString subscription() const { return m_subscription; }
     bool isReadOnly() const { return m_readOnly; }
+    /** Follows the connection's read-only switch: hides (or shows again) Add, Edit and Delete. */
+    void setReadOnly(bool readOnly);
 
     /** The rules as last loaded (in the broker's order). */
     const std::vector<core::broker::RuleDescription> &rules() const { return m_rules; }

@@ -362,13 +362,22 @@ private slots:
         QCOMPARE(replay->mode(), widgets::ReplayDialog::Mode::Replay);
         QCOMPARE(replay->sourceEntity(), dlq);
         QVERIFY(!replay->job());
+        // An open replay dialog follows the read-only switch: Start is blocked while it is on.
+        connections->setReadOnly(id, true);
+        QVERIFY(replay->isReadOnly());
+        QCOMPARE(replay->blockedReason(), QStringLiteral("The connection is read-only"));
+        QVERIFY(!replay->startButton()->isEnabled());
+        connections->setReadOnly(id, false);
+        QVERIFY(!replay->isReadOnly());
+        QVERIFY(replay->blockedReason() != QStringLiteral("The connection is read-only"));
         replay->reject(); // page 1: closes
         QTRY_VERIFY(!replay);
 
-        // ---- Read-only: replay refused, the sessions tab follows the switch ----------------------
+        // ---- Read-only: replay refused, the sessions and rules tabs follow the switch -------------
         connections->setReadOnly(id, true);
         QVERIFY(sessions);
         QVERIFY(sessions->isReadOnly());
+        QVERIFY(rules->isReadOnly());
         QVERIFY(pane->selectEntity(id, dlq));
         QVERIFY(!pane->replayAction()->isEnabled());
         pane->replayAction()->trigger(); // disabled: nothing
@@ -379,6 +388,7 @@ private slots:
         QVERIFY(!window.findChild<widgets::ReplayDialog *>());
         connections->setReadOnly(id, false);
         QVERIFY(!sessions->isReadOnly());
+        QVERIFY(!rules->isReadOnly());
         QCOMPARE(tabs->count(), before + 3);
     }
 };

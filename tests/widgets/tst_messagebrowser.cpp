@@ -14,6 +14,7 @@
 #include "core/client/namespaceconnection.h"
 #include "models/countsampler.h"
 #include "models/messagelistmodel.h"
+#include "resources/resources.h"
 #include "models/replayjob.h"
 
 #include "../common/emulatorprocess.h"
@@ -177,6 +178,7 @@ private Q_SLOTS:
         QCoreApplication::setOrganizationName(QStringLiteral("BusyardTest"));
         QCoreApplication::setApplicationName(QStringLiteral("tst_messagebrowser"));
         QSettings().clear();
+        resources::initialize();
     }
 
     void init()
