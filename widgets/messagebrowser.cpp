@@ -864,14 +864,33 @@ void MessageBrowser::onChartToggled(bool on)
         m_chart->setSampler(m_sampler);
     }
     m_chart->setVisible(on);
-    if (m_sampler) {
-        if (on)
-            m_sampler->start();
-        else
-            m_sampler->stop();
-    }
+    updateSampling();
     QSettings settings;
     settings.setValue(kSettingsGroup + QStringLiteral("/chart"), on);
+}
+
+void MessageBrowser::updateSampling()
+{
+    // Counts are polled only while someone can see them: chart on and this tab shown.
+    if (!m_sampler)
+        return;
+    const bool wanted = m_chartAction->isChecked() && isVisible();
+    if (wanted && !m_sampler->isRunning())
+        m_sampler->start();
+    else if (!wanted && m_sampler->isRunning())
+        m_sampler->stop();
+}
+
+void MessageBrowser::showEvent(QShowEvent *event)
+{
+    QWidget::showEvent(event);
+    updateSampling();
+}
+
+void MessageBrowser::hideEvent(QHideEvent *event)
+{
+    QWidget::hideEvent(event);
+    updateSampling();
 }
 
 void MessageBrowser::onImport()

@@ -91,6 +91,10 @@ Q_SIGNALS:
     /** An operation (receive, settle, send, export, filter) finished; `summary` is user-visible text. */
     void operationFinished(const QString &summary);
 
+protected:
+    void showEvent(QShowEvent *event) override;
+    void hideEvent(QHideEvent *event) override;
+
 private:
     enum class SettleKind { Complete, Abandon, DeadLetter, Defer };
 
@@ -114,6 +118,8 @@ private:
     /** The routing preview of the subscription's topic for the selected messages. */
     void onRoutingPreview();
     void onChartToggled(bool on);
+    /** Starts or stops the count sampler: it polls only while the chart is on and the browser shown. */
+    void updateSampling();
     /** The full selected messages (bodies re-peeked when not cached), in selection order. */
     void loadSelection(std::function<void(std::vector<core::Message>, QString error)> done);
     void settleSelection(SettleKind kind, QString reason = {}, QString description = {});

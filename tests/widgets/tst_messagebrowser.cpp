@@ -704,6 +704,11 @@ private Q_SLOTS:
             QTRY_VERIFY_WITH_TIMEOUT(!sampler->samples().empty(), 20000);
             QVERIFY2(sampler->lastError().isEmpty(), qPrintable(sampler->lastError()));
             QCOMPARE(sampler->samples().back().active, 3);
+            // A hidden tab (another tab current) does not poll; shown again, it does.
+            browser.hide();
+            QVERIFY(!sampler->isRunning());
+            browser.show();
+            QVERIFY(sampler->isRunning());
             QVERIFY(QSettings().value(QStringLiteral("messageBrowser/chart")).toBool());
 
             toggle->trigger();
