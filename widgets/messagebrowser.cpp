@@ -926,7 +926,14 @@ void MessageBrowser::saveState() const
     settings.beginGroup(kSettingsGroup);
     settings.setValue(QStringLiteral("splitter"), m_splitter->saveState());
     settings.setValue(QStringLiteral("detailSplitter"), m_detail->splitter()->saveState());
-    settings.setValue(QStringLiteral("columns"), m_table->saveColumns());
+    settings.setValue(columnsKey(), m_table->saveColumns());
+}
+
+QString MessageBrowser::columnsKey() const
+{
+    // Dead-letter queues keep their own column layout: there the reason comes first.
+    return m_entityPath.endsWith(QLatin1String("$DeadLetterQueue"), Qt::CaseInsensitive) ? QStringLiteral("columnsDeadLetter")
+                                                                                         : QStringLiteral("columns");
 }
 
 void MessageBrowser::restoreState()
@@ -935,7 +942,17 @@ void MessageBrowser::restoreState()
     settings.beginGroup(kSettingsGroup);
     m_splitter->restoreState(settings.value(QStringLiteral("splitter")).toByteArray());
     m_detail->splitter()->restoreState(settings.value(QStringLiteral("detailSplitter")).toByteArray());
-    m_table->restoreColumns(settings.value(QStringLiteral("columns")).toByteArray());
+    const QByteArray columns = settings.value(columnsKey()).toByteArray();
+    if (columns.isEmpty() && columnsKey() != QLatin1String("columns")) {
+        // First dead-letter browser: the reason right after the message id, the session column last.
+        QHeaderView *header = m_table->horizontalHeader();
+        header->moveSection(header->visualIndex(models::MessageListModel::DeadLetterReasonColumn),
+                            header->visualIndex(models::MessageListModel::MessageIdColumn) + 1);
+        header->moveSection(header->visualIndex(models::MessageListModel::SessionIdColumn), header->count() - 1);
+        m_table->setColumnWidth(models::MessageListModel::DeadLetterReasonColumn, 160);
+    } else {
+        m_table->restoreColumns(columns);
+    }
     m_chartAction->setChecked(settings.value(QStringLiteral("chart"), false).toBool());
 }
 

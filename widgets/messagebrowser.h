@@ -133,6 +133,8 @@ private:
     /** Where sends go: the queue or topic behind a subscription / dead-letter path. */
     std::string sendEntity() const;
     void saveState() const;
+    /** Settings key of the column layout (dead-letter browsers keep their own). */
+    QString columnsKey() const;
     void restoreState();
     void showError(const QString &message);
 

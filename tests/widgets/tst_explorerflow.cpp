@@ -6,6 +6,7 @@
 #include "../common/emulatorprocess.h"
 
 #include "mainwindow.h"
+#include "sampledata.h"
 #include "settings.h"
 
 #include "models/connectionmanager.h"
@@ -390,6 +391,42 @@ private slots:
         QVERIFY(!sessions->isReadOnly());
         QVERIFY(!rules->isReadOnly());
         QCOMPARE(tabs->count(), before + 3);
+    }
+
+    /** With BUSYARD_SCREENSHOT_DIR: the main window on the sample namespace (as ./busyard.sh run fills it)
+        with the dead-letter queue of 'orders' open. Last: it changes the namespace. */
+    void screenshot()
+    {
+        const QString dir = qEnvironmentVariable("BUSYARD_SCREENSHOT_DIR");
+        if (dir.isEmpty())
+            QSKIP("set BUSYARD_SCREENSHOT_DIR to write docs/screenshots");
+        models::LogModel logModel;
+        app::MainWindow window(&logModel);
+        window.resize(1400, 860);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        models::ConnectionManager *connections = window.connectionManager();
+        connections->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());
+        const QString id = models::ConnectionManager::EmbeddedId;
+        client::NamespaceConnection *connection = connections->connection(id);
+        QVERIFY(connection);
+        auto *seeder = new app::SampleSeeder(connection);
+        QSignalSpy seeded(seeder, &app::SampleSeeder::finished);
+        seeder->start();
+        QVERIFY(seeded.wait(kTimeout));
+        ExplorerPane *pane = window.explorer();
+        pane->refresh();
+        QTRY_VERIFY_WITH_TIMEOUT(pane->model()->findEntity(id, QStringLiteral("events/Subscriptions/to-audit")).isValid(),
+                                 kTimeout);
+        QTRY_VERIFY_WITH_TIMEOUT(!pane->model()->isRefreshing(id), kTimeout);
+        pane->expandAll();
+        window.openEntity(connection, QStringLiteral("orders/$DeadLetterQueue"), false);
+        auto *browser = qobject_cast<MessageBrowser *>(window.tabs()->currentWidget());
+        QVERIFY(browser);
+        QTRY_VERIFY_WITH_TIMEOUT(browser->model()->rowCount() > 0, kTimeout);
+        browser->table()->selectRow(0);
+        QTest::qWait(500);
+        QVERIFY(window.grab().save(dir + QStringLiteral("/explorer-dead-letters.png")));
     }
 };
 
