@@ -195,7 +195,11 @@ AmqpClientConnection::AmqpClientConnection(core::ConnectionString connectionStri
     , m_containerId("busyard-" + core::Uuid::generate().toString())
     , m_tickTimer(new QTimer(this))
     , m_idleTimer(new QTimer(this))
+    , m_deadlineTimer(new QTimer(this))
 {
+    m_deadlineTimer->setSingleShot(true);
+    m_deadlineTimer->setTimerType(Qt::PreciseTimer);
+    connect(m_deadlineTimer, &QTimer::timeout, this, &AmqpClientConnection::onDeadlines);
     m_tickTimer->setSingleShot(true);
     connect(m_tickTimer, &QTimer::timeout, this, [this] {
         if (m_driverReady) {
@@ -236,12 +240,40 @@ std::shared_ptr<AmqpClientConnection::Completion<T>> AmqpClientConnection::track
     auto completion = std::make_shared<Completion<T>>();
     completion->callback = std::move(done);
     const auto timeout = m_options.operationTimeout + extra;
-    QTimer::singleShot(timeout, this, [completion, what = std::move(what), timeout] {
-        if (!completion->done)
-            log()->debug("client: {} timed out", what);
+    addDeadline(std::chrono::steady_clock::now() + timeout, [completion, what = std::move(what), timeout] {
+        if (completion->done)
+            return;
+        log()->debug("client: {} timed out", what);
         (*completion)(timeoutError(what, timeout.count()));
     });
     return completion;
+}
+
+void AmqpClientConnection::addDeadline(std::chrono::steady_clock::time_point at, std::function<void()> fire)
+{
+    const bool earliest = m_deadlines.empty() || at < m_deadlines.begin()->first;
+    m_deadlines.emplace_hint(m_deadlines.end(), at, std::move(fire));
+    if (earliest || !m_deadlineTimer->isActive()) {
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::steady_clock::now());
+        m_deadlineTimer->start(int(std::clamp<std::int64_t>(wait.count() + 1, 0, 24 * 3600 * 1000)));
+    }
+}
+
+void AmqpClientConnection::onDeadlines()
+{
+    const auto now = std::chrono::steady_clock::now();
+    // Fire outside the map: a callback may add deadlines.
+    std::vector<std::function<void()>> due;
+    while (!m_deadlines.empty() && m_deadlines.begin()->first <= now) {
+        due.push_back(std::move(m_deadlines.begin()->second));
+        m_deadlines.erase(m_deadlines.begin());
+    }
+    if (!m_deadlines.empty()) {
+        const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(m_deadlines.begin()->first - now);
+        m_deadlineTimer->start(int(std::clamp<std::int64_t>(wait.count() + 1, 0, 24 * 3600 * 1000)));
+    }
+    for (auto &fire : due)
+        fire();
 }
 
 // ---- connection -------------------------------------------------------------------------------------

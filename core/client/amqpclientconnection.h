@@ -12,6 +12,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -132,6 +133,10 @@ private:
     template<typename T>
     std::shared_ptr<Completion<T>> track(std::string what, Callback<T> done,
                                          std::chrono::milliseconds extra = std::chrono::milliseconds(0));
+    /** Runs `fire` at `at` (or later). One QTimer serves every operation deadline: a Qt timer per
+        operation made each timer (re)start scan thousands of pending timers. */
+    void addDeadline(std::chrono::steady_clock::time_point at, std::function<void()> fire);
+    void onDeadlines();
 
     // connection
     void withConnection(Waiter next);
@@ -193,6 +198,9 @@ private:
     bool m_again = false;
     QTimer *m_tickTimer = nullptr;
     QTimer *m_idleTimer = nullptr;
+    QTimer *m_deadlineTimer = nullptr;
+    /** Operation deadlines in time order; entries of finished operations fire as no-ops. */
+    std::multimap<std::chrono::steady_clock::time_point, std::function<void()>> m_deadlines;
     std::vector<Waiter> m_connectWaiters;
     std::chrono::steady_clock::time_point m_nextAttempt{};
     std::chrono::milliseconds m_backoff{0};
