@@ -14,6 +14,7 @@
 #include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 
 #include <cstdio>
 #include <unordered_set>
@@ -101,12 +102,24 @@ int main(int argc, char **argv)
         }
     });
     QObject::connect(&job, &models::ReplayJob::finished, &app, [&](const models::ReplaySummary &s) { summary = s; });
+    // The GUI thread's responsiveness: the longest gap between ticks of a 1 ms timer while the job runs
+    // (the job, its journal writes with fsync and the client callbacks all run on this thread).
+    QTimer tick;
+    qint64 lastTick = 0;
+    qint64 maxGap = 0;
+    QObject::connect(&tick, &QTimer::timeout, &app, [&] {
+        const qint64 now = clock.elapsed();
+        maxGap = std::max(maxGap, now - lastTick);
+        lastTick = now;
+    });
     clock.start();
+    tick.start(1);
     job.start();
     if (!QTest::qWaitFor([&] { return summary.has_value(); }, 600000)) {
         std::fprintf(stderr, "replay did not finish\n");
         return 1;
     }
+    tick.stop();
     const double seconds = std::max<qint64>(lastProgressMs, 1) / 1000.0;
 
     // Verify: every id exactly once in the queue, nothing left in the DLQ.
@@ -129,9 +142,9 @@ int main(int argc, char **argv)
     const bool ok = summary->error.isEmpty() && summary->replayed == count && received == std::size_t(count)
         && ids.size() == std::size_t(count) && leftInDlq.value_or(-1) == 0;
     std::printf("replay: %lld of %d messages in %.2f s (batch %d, journal in %s): %.0f msgs/s (target >= 2000); "
-                "total incl. final empty receive %.2f s; verify: %zu received, %zu distinct ids, %lld left in DLQ: %s%s%s\n",
+                "total incl. final empty receive %.2f s; longest GUI stall %lld ms; verify: %zu received, %zu distinct ids, %lld left in DLQ: %s%s%s\n",
                 static_cast<long long>(summary->replayed), count, seconds, batchSize, qPrintable(dir.path()),
-                double(summary->replayed) / seconds, summary->seconds, received, ids.size(),
+                double(summary->replayed) / seconds, summary->seconds, static_cast<long long>(maxGap), received, ids.size(),
                 static_cast<long long>(leftInDlq.value_or(-1)), ok ? "OK" : "FAILED",
                 summary->error.isEmpty() ? "" : "; error: ", qPrintable(summary->error));
     return ok ? 0 : 2;
