@@ -568,28 +568,33 @@ struct SqliteStore::Impl
     void flushPending()
     {
         for (auto &[k, data] : pendingMessages) {
-            const auto &[entity, subQueue, seq, copy] = k;
+            // Named copies, not structured bindings: lambdas capture these (Clang < 16 cannot capture bindings).
+            const auto &entity = std::get<0>(k);
+            const auto subQueue = std::get<1>(k);
+            const auto seq = std::get<2>(k);
+            const auto copy = std::get<3>(k);
+            const auto &blobData = data;
             auto bindKey = [&](sqlite3_stmt *s) {
                 text(s, 1, entity);
                 sqlite3_bind_int(s, 2, subQueue);
                 sqlite3_bind_int64(s, 3, seq);
                 sqlite3_bind_int64(s, 4, copy);
             };
-            if (data) {
+            if (blobData) {
                 run("INSERT OR REPLACE INTO messages(entity_key, sub_queue, seq, copy, data) VALUES(?1, ?2, ?3, ?4, ?5)",
                     [&](sqlite3_stmt *s) {
                         bindKey(s);
-                        blob(s, 5, *data);
+                        blob(s, 5, *blobData);
                     });
             } else {
                 run("DELETE FROM messages WHERE entity_key = ?1 AND sub_queue = ?2 AND seq = ?3 AND copy = ?4", bindKey);
             }
         }
         pendingMessages.clear();
-        for (const auto &[entity, last] : pendingCounters) {
+        for (const auto &counter : pendingCounters) {
             run("INSERT OR REPLACE INTO counters(entity_key, last) VALUES(?1, ?2)", [&](sqlite3_stmt *s) {
-                text(s, 1, entity);
-                sqlite3_bind_int64(s, 2, last);
+                text(s, 1, counter.first);
+                sqlite3_bind_int64(s, 2, counter.second);
             });
         }
         pendingCounters.clear();
