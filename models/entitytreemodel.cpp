@@ -1,5 +1,7 @@
 #include "entitytreemodel.h"
 
+#include <QScopeGuard>
+
 #include "connectionmanager.h"
 #include "qstringformatter.h"
 
@@ -509,6 +511,7 @@ void EntityTreeModel::onConnectionAboutToBeRemoved(const QString &id)
 {
     Node *node = namespaceNode(id);
     m_inFlight.remove(id);
+    m_refreshAgain.remove(id);
     if (!node)
         return;
     const int row = node->row();
@@ -571,8 +574,13 @@ void EntityTreeModel::refresh(const QString &connectionId, bool full)
         return;
     }
     client::NamespaceConnection *connection = m_connections->connection(connectionId);
-    if (!connection || m_inFlight.contains(connectionId))
+    if (!connection)
         return;
+    if (m_inFlight.contains(connectionId)) {
+        // The answer in flight may predate what the caller just changed: refresh once more after it.
+        m_refreshAgain[connectionId] = m_refreshAgain.value(connectionId) || full;
+        return;
+    }
 
     auto snapshot = std::make_shared<Snapshot>();
     snapshot->connectionId = connectionId;
@@ -676,6 +684,14 @@ void EntityTreeModel::finishSnapshot(const std::shared_ptr<Snapshot> &snapshot)
     if (m_inFlight.value(snapshot->connectionId) != snapshot)
         return;
     m_inFlight.remove(snapshot->connectionId);
+    // A refresh asked for while this one ran starts when this one is merged (whatever the outcome).
+    const auto again = qScopeGuard([this, id = snapshot->connectionId] {
+        if (const auto it = m_refreshAgain.find(id); it != m_refreshAgain.end()) {
+            const bool full = it.value();
+            m_refreshAgain.erase(it);
+            refresh(id, full);
+        }
+    });
     if (m_connections->connection(snapshot->connectionId) != snapshot->connection)
         return;
     Node *ns = namespaceNode(snapshot->connectionId);

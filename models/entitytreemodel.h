@@ -61,8 +61,8 @@ struct EntityItem
  * queues, topics, subscriptions (and rules on a full refresh, or for subscriptions not seen before)
  * asynchronously through its NamespaceConnection; once every answer is in, the tree is merged in place
  * (rows inserted, removed and updated; nothing is reset), so views keep selection and expansion.
- * A refresh already in flight for a namespace is not started again. Every refreshInterval() all open
- * namespaces refresh their counts.
+ * A refresh asked for while one of the same namespace is in flight runs once after it. Every
+ * refreshInterval() all open namespaces refresh their counts.
  *
  * Columns: name, active, dead-letter, scheduled, transfer. GUI thread only; data() never does I/O.
  */
@@ -106,7 +106,8 @@ public:
 
     /**
      * Refreshes one namespace (or all when `connectionId` is empty). `full` also re-reads the rules of
-     * every subscription.
+     * every subscription. While a refresh of the namespace is in flight, one more is queued to start
+     * when it finishes (its answer may predate the change that prompted the call).
      */
     void refresh(const QString &connectionId = {}, bool full = true);
     bool isRefreshing(const QString &connectionId) const;
@@ -142,6 +143,8 @@ private:
     ConnectionManager *m_connections;
     std::unique_ptr<Node> m_root;
     QHash<QString, std::shared_ptr<Snapshot>> m_inFlight;
+    /** Refreshes asked for while one was in flight (value: full), started when it finishes. */
+    QHash<QString, bool> m_refreshAgain;
     QTimer m_timer;
 };
 

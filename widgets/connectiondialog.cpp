@@ -18,6 +18,16 @@
 
 namespace busyard::widgets {
 
+namespace {
+
+/** "Host" without the port ("localhost:5672" -> "localhost"), lower-case. */
+QString hostName(const QString &host)
+{
+    return QUrl(QStringLiteral("sb://") + host).host().toLower();
+}
+
+} // namespace
+
 ConnectionDialog::ConnectionDialog(models::ConnectionManager *manager, QWidget *parent)
     : QDialog(parent)
     , m_manager(manager)
@@ -123,18 +133,84 @@ ConnectionDialog::ConnectionDialog(models::ConnectionManager *manager, QWidget *
     onInputChanged();
 }
 
+ConnectionDialog::ConnectionDialog(models::ConnectionManager *manager, const QString &connectionId, QWidget *parent)
+    : ConnectionDialog(manager, parent)
+{
+    startEditing(connectionId);
+}
+
 ConnectionDialog::~ConnectionDialog() = default;
+
+void ConnectionDialog::startEditing(const QString &connectionId)
+{
+    const models::ConnectionManager::Entry *entry = m_manager->entry(connectionId);
+    Q_ASSERT(entry && !entry->embedded);
+    if (!entry || entry->embedded)
+        return;
+    const models::ConnectionProfile &profile = entry->profile;
+    // Set first: the field changes below are validated with the edit-mode rules.
+    m_original = profile;
+    m_connectionId = profile.id;
+    setWindowTitle(tr("Edit Connection"));
+    m_connect->setText(tr("&Save"));
+    m_key->setPlaceholderText(tr("unchanged — type a new key to replace it"));
+    m_connectionString->setPlaceholderText(tr("unchanged — paste a new connection string to replace it"));
+    m_host->setText(profile.host());
+    m_keyName->setText(profile.keyName);
+    m_name->setText(profile.name);
+    m_managementUrl->setText(profile.managementUrl.toString());
+    m_readOnly->setChecked(profile.readOnly);
+    m_webSockets->setChecked(profile.webSockets);
+    // A SAS token has no key name: such profiles are edited as a connection string.
+    (profile.usesSignature ? m_stringMode : m_partsMode)->setChecked(true);
+    m_pages->setCurrentIndex(profile.usesSignature ? 0 : 1);
+    onInputChanged();
+    if (entry->state == models::ConnectionManager::State::NeedsKey)
+        showStatus(tr("Not connected: the saved key is not available. Type the key to connect."), true);
+}
+
+bool ConnectionDialog::credentialsChanged(const models::ConnectionProfile &profile) const
+{
+    return m_original
+           && (profile.host().compare(m_original->host(), Qt::CaseInsensitive) != 0
+               || profile.keyName != m_original->keyName || profile.usesSignature != m_original->usesSignature);
+}
 
 core::Result<std::pair<models::ConnectionProfile, QString>> ConnectionDialog::parsed() const
 {
-    auto result = m_stringMode->isChecked()
-                      ? models::ConnectionProfile::fromConnectionString(m_connectionString->text())
-                      : models::ConnectionProfile::fromParts(m_host->text(), m_keyName->text(), m_key->text());
+    using Parsed = core::Result<std::pair<models::ConnectionProfile, QString>>;
+    auto result = [this]() -> Parsed {
+        if (m_stringMode->isChecked()) {
+            if (m_original && m_connectionString->text().trimmed().isEmpty())
+                return std::pair{*m_original, QString()}; // endpoint and secret unchanged
+            return models::ConnectionProfile::fromConnectionString(m_connectionString->text());
+        }
+        if (m_original && m_key->text().trimmed().isEmpty()) {
+            // Parsed with a stand-in key so host and key name are checked; Save uses the stored key.
+            auto withoutKey = models::ConnectionProfile::fromParts(m_host->text(), m_keyName->text(),
+                                                                   QStringLiteral("unchanged"));
+            if (withoutKey)
+                withoutKey->second.clear();
+            return withoutKey;
+        }
+        return models::ConnectionProfile::fromParts(m_host->text(), m_keyName->text(), m_key->text());
+    }();
     if (!result)
         return result;
     auto &profile = result->first;
-    if (!m_name->text().trimmed().isEmpty())
-        profile.name = m_name->text().trimmed();
+    if (m_original) {
+        profile.id = m_original->id;
+        // The parts page does not show these: keep them while the host stays the same.
+        if (m_partsMode->isChecked() && hostName(profile.host()) == hostName(m_original->host())) {
+            profile.useDevelopmentEmulator = m_original->useDevelopmentEmulator;
+            profile.entityPath = m_original->entityPath;
+        }
+        if (result->second.isEmpty() && profile.usesSignature != m_original->usesSignature)
+            return core::Error{core::ErrorCode::InvalidArgument,
+                               profile.usesSignature ? "Enter the new connection string."
+                                                     : "Enter the key: the saved secret is a shared access signature."};
+    }
+    profile.name = m_name->text().trimmed().isEmpty() ? profile.host() : m_name->text().trimmed();
     const QString url = m_managementUrl->text().trimmed();
     if (!url.isEmpty()) {
         const QUrl managementUrl(url, QUrl::StrictMode);
@@ -160,7 +236,8 @@ void ConnectionDialog::onInputChanged()
     m_keychain->setVisible(false);
     m_sessionOnly->setVisible(false);
     m_pending.reset();
-    const bool empty = m_stringMode->isChecked() ? m_connectionString->text().trimmed().isEmpty()
+    // In edit mode an empty connection string means "unchanged".
+    const bool empty = m_stringMode->isChecked() ? !m_original && m_connectionString->text().trimmed().isEmpty()
                                                  : m_host->text().trimmed().isEmpty();
     if (empty) {
         showStatus(QString(), false);
@@ -184,17 +261,38 @@ void ConnectionDialog::onTest()
         showStatus(QString::fromStdString(result.error().message), true);
         return;
     }
-    client::ConnectionOptions options = result->first.clientOptions();
+    const auto &[profile, secret] = *result;
+    if (!m_original || !secret.isEmpty()) {
+        runTest(profile, secret);
+        return;
+    }
+    // Edit mode without a typed key: test with the stored one.
+    m_test->setEnabled(false);
+    showStatus(tr("Reading the saved key…"), false);
+    m_manager->keyStore()->readKey(profile.id, this, [this, profile](core::Result<QString> key) {
+        m_test->setEnabled(true);
+        if (!key) {
+            showStatus(tr("Test failed: the saved key is not available (%1). Type the key to test it.")
+                           .arg(QString::fromStdString(key.error().message)),
+                       true);
+            return;
+        }
+        runTest(profile, *key);
+    });
+}
+
+void ConnectionDialog::runTest(const models::ConnectionProfile &profile, const QString &secret)
+{
+    client::ConnectionOptions options = profile.clientOptions();
     options.operationTimeout = std::chrono::seconds(20);
-    auto connection = client::NamespaceConnection::create(result->first.connectionString(result->second).toStdString(),
-                                                          options);
+    auto connection = client::NamespaceConnection::create(profile.connectionString(secret).toStdString(), options);
     if (!connection) {
         showStatus(QString::fromStdString(connection.error().message), true);
         return;
     }
     m_testConnection = std::move(*connection);
     m_test->setEnabled(false);
-    showStatus(tr("Testing: listing the queues of %1…").arg(result->first.host()), false);
+    showStatus(tr("Testing: listing the queues of %1…").arg(profile.host()), false);
     m_testConnection->listQueues(this, [this](core::Result<std::vector<client::QueueInfo>> queues) {
         m_test->setEnabled(true);
         if (!queues) {
@@ -216,6 +314,10 @@ void ConnectionDialog::onTest()
 
 void ConnectionDialog::onConnect()
 {
+    if (m_original) {
+        onSave();
+        return;
+    }
     auto result = parsed();
     if (!result) {
         showStatus(QString::fromStdString(result.error().message), true);
@@ -223,12 +325,48 @@ void ConnectionDialog::onConnect()
     }
     auto [profile, secret] = std::move(*result);
     profile.id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    storeKeyAndFinish(profile, secret);
+}
+
+void ConnectionDialog::onSave()
+{
+    auto result = parsed();
+    if (!result) {
+        showStatus(QString::fromStdString(result.error().message), true);
+        return;
+    }
+    auto [profile, secret] = std::move(*result);
+    if (!secret.isEmpty()) {
+        storeKeyAndFinish(profile, secret);
+        return;
+    }
+    // No new key: reconnect with the stored one so endpoint, transport and management URL changes apply.
+    m_connect->setEnabled(false);
+    showStatus(tr("Reading the saved key…"), false);
+    m_manager->keyStore()->readKey(profile.id, this, [this, profile](core::Result<QString> key) {
+        if (key) {
+            finish(profile, *key);
+            return;
+        }
+        if (credentialsChanged(profile)) {
+            m_connect->setEnabled(true);
+            showStatus(tr("Enter the key for the new host or key name."), true);
+            (m_partsMode->isChecked() ? m_key : m_connectionString)->setFocus();
+            return;
+        }
+        // The key cannot be read: keep the other changes; the connection opens once a key is entered.
+        finish(profile, QString());
+    });
+}
+
+void ConnectionDialog::storeKeyAndFinish(const models::ConnectionProfile &profile, const QString &secret)
+{
     m_pending = std::pair{profile, secret};
     m_connect->setEnabled(false);
     showStatus(tr("Saving the key in the OS keychain…"), false);
     m_manager->keyStore()->writeKey(profile.id, secret, this, [this, profile, secret](core::Result<void> written) {
         if (written) {
-            addAndAccept(profile, secret);
+            finish(profile, secret);
             return;
         }
         m_connect->setEnabled(true);
@@ -249,11 +387,23 @@ void ConnectionDialog::onSessionOnly()
         return;
     const auto [profile, secret] = *m_pending;
     m_manager->keyStore()->setSessionKey(profile.id, secret);
-    addAndAccept(profile, secret);
+    finish(profile, secret);
 }
 
-void ConnectionDialog::addAndAccept(const models::ConnectionProfile &profile, const QString &secret)
+void ConnectionDialog::finish(const models::ConnectionProfile &profile, const QString &secret)
 {
+    if (m_original) {
+        auto updated = m_manager->updateConnection(profile, secret);
+        if (!updated) {
+            m_connect->setEnabled(true);
+            showStatus(QString::fromStdString(updated.error().message), true);
+            return;
+        }
+        m_pending.reset();
+        Q_EMIT connectionUpdated(profile.id);
+        accept();
+        return;
+    }
     auto added = m_manager->addConnection(profile, secret);
     if (!added) {
         m_connect->setEnabled(true);

@@ -21,6 +21,9 @@
 #include <QtWidgets/QTreeView>
 #include <QtWidgets/QVBoxLayout>
 
+#include <algorithm>
+#include <vector>
+
 namespace busyard::widgets {
 
 using models::EntityKind;
@@ -29,6 +32,10 @@ using models::EntityTreeModel;
 namespace {
 
 const QString SplitterKey = QStringLiteral("explorer/splitter");
+/** Remembered expansion: "+key" (expanded) or "-key" (collapsed), oldest first. */
+const QString ExpansionKey = QStringLiteral("explorer/expansion");
+/** At most this many remembered rows are saved (the most recently changed ones). */
+constexpr int MaxRememberedExpansion = 500;
 
 QIcon icon(const char *name)
 {
@@ -160,20 +167,37 @@ ExplorerPane::ExplorerPane(models::ConnectionManager *manager, QWidget *parent)
     });
     connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &parent, int first, int last) {
         // New namespaces and their first level open by default, and the Queues and Topics folders
-        // when they receive their first entities (later a user's collapse is left alone).
-        const auto kind = EntityKind(parent.data(EntityTreeModel::KindRole).toInt());
+        // when they receive their first entities (later a user's collapse is left alone). A state
+        // remembered for a row (this session or an earlier one) wins over these defaults.
+        const bool top = !parent.isValid();
+        const auto kind = top ? EntityKind::Namespace : EntityKind(parent.data(EntityTreeModel::KindRole).toInt());
         const bool firstChildren = m_model->rowCount(parent) == last - first + 1;
-        if (!parent.isValid() || kind == EntityKind::Namespace
-            || (firstChildren && (kind == EntityKind::QueuesFolder || kind == EntityKind::TopicsFolder)))
-            m_tree->expand(m_proxy->mapFromSource(parent));
-        if (kind == EntityKind::Namespace) { // folders arriving with their entities already in them
-            for (int row = first; row <= last; ++row)
-                m_tree->expand(m_proxy->mapFromSource(m_model->index(row, 0, parent)));
+        if (!top) {
+            const bool byDefault = kind == EntityKind::Namespace
+                                   || (firstChildren && (kind == EntityKind::QueuesFolder || kind == EntityKind::TopicsFolder));
+            if (rememberedExpansion(parent).value_or(byDefault))
+                m_tree->expand(m_proxy->mapFromSource(parent));
+        }
+        for (int row = first; row <= last; ++row) {
+            const QModelIndex child = m_model->index(row, 0, parent);
+            // New namespaces, and folders arriving with their entities already in them.
+            if (kind == EntityKind::Namespace && rememberedExpansion(child).value_or(true))
+                m_tree->expand(m_proxy->mapFromSource(child));
+            applyRememberedExpansion(child);
         }
     });
-    for (int row = 0; row < m_model->rowCount(); ++row)
-        m_tree->expand(m_proxy->mapFromSource(m_model->index(row, 0)));
+    connect(m_tree, &QTreeView::expanded, this, [this](const QModelIndex &index) { rememberExpansion(index, true); });
+    connect(m_tree, &QTreeView::collapsed, this, [this](const QModelIndex &index) { rememberExpansion(index, false); });
+    connect(m_manager, &models::ConnectionManager::connectionRemoved, this, [this](const QString &id) {
+        const QString prefix = id + QLatin1Char('|');
+        m_expansion.removeIf([&](const auto &entry) { return entry.key().startsWith(prefix); });
+    });
     restoreState();
+    for (int row = 0; row < m_model->rowCount(); ++row) {
+        const QModelIndex ns = m_model->index(row, 0);
+        if (rememberedExpansion(ns).value_or(true))
+            m_tree->expand(m_proxy->mapFromSource(ns));
+    }
     onCurrentChanged();
 }
 
@@ -308,9 +332,12 @@ void ExplorerPane::updateActions()
     m_newRule->setEnabled(writable && inSubscription);
     const bool editable = item.kind == EntityKind::Queue || item.kind == EntityKind::Topic
                           || item.kind == EntityKind::Subscription || item.kind == EntityKind::Rule;
-    m_edit->setEnabled(writable && editable);
     const bool removableConnection = item.kind == EntityKind::Namespace
                                      && item.connectionId != models::ConnectionManager::EmbeddedId;
+    // A user connection is editable even when read-only or not connected (that is how both are fixed).
+    const bool editableConnection = removableConnection && m_manager->entry(item.connectionId);
+    m_edit->setEnabled((writable && editable) || editableConnection);
+    m_edit->setText(editableConnection ? tr("&Edit Connection…") : tr("&Edit…"));
     m_delete->setEnabled((writable && editable) || removableConnection);
     m_delete->setText(removableConnection ? tr("&Remove Connection…") : tr("&Delete…"));
     m_delete->setToolTip(readOnly && editable ? tr("The connection is read-only") : m_delete->text().remove(QLatin1Char('&')));
@@ -432,6 +459,19 @@ void ExplorerPane::newConnection()
     dialog->open();
 }
 
+void ExplorerPane::editConnection(const QString &connectionId)
+{
+    auto *dialog = new ConnectionDialog(m_manager, connectionId, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &ConnectionDialog::connectionUpdated, this, [this](const QString &id) {
+        const models::ConnectionManager::Entry *entry = m_manager->entry(id);
+        if (entry)
+            Q_EMIT statusMessage(tr("Saved the connection %1").arg(entry->profile.name));
+        updateActions();
+    });
+    dialog->open();
+}
+
 void ExplorerPane::refreshAndSelect(const QString &connectionId, const QString &entityPath)
 {
     m_pendingSelectConnection = connectionId;
@@ -496,6 +536,11 @@ void ExplorerPane::editSelected()
 {
     auto *connection = currentConnection();
     const auto item = currentItem();
+    if (item.kind == EntityKind::Namespace && !item.connectionId.isEmpty()) {
+        if (item.connectionId != models::ConnectionManager::EmbeddedId && m_manager->entry(item.connectionId))
+            editConnection(item.connectionId);
+        return;
+    }
     if (!connection)
         return;
     if (currentIsReadOnly()) {
@@ -636,14 +681,102 @@ void ExplorerPane::expandAll()
 
 void ExplorerPane::saveState() const
 {
-    QSettings().setValue(SplitterKey, m_splitter->saveState());
+    QSettings settings;
+    settings.setValue(SplitterKey, m_splitter->saveState());
+    std::vector<std::pair<quint64, QString>> entries;
+    entries.reserve(m_expansion.size());
+    for (auto it = m_expansion.cbegin(); it != m_expansion.cend(); ++it)
+        entries.emplace_back(it->stamp, (it->expanded ? QLatin1Char('+') : QLatin1Char('-')) + it.key());
+    std::sort(entries.begin(), entries.end());
+    QStringList list;
+    for (size_t i = entries.size() > size_t(MaxRememberedExpansion) ? entries.size() - MaxRememberedExpansion : 0;
+         i < entries.size(); ++i)
+        list << entries[i].second;
+    settings.setValue(ExpansionKey, list);
 }
 
 void ExplorerPane::restoreState()
 {
-    const QByteArray state = QSettings().value(SplitterKey).toByteArray();
+    QSettings settings;
+    const QByteArray state = settings.value(SplitterKey).toByteArray();
     if (state.isEmpty() || !m_splitter->restoreState(state))
         m_splitter->setSizes({360, 240});
+
+    m_expansion.clear();
+    const QStringList list = settings.value(ExpansionKey).toStringList();
+    for (const QString &entry : list) {
+        if (entry.size() < 2 || (entry.front() != QLatin1Char('+') && entry.front() != QLatin1Char('-')))
+            continue;
+        m_expansion.insert(entry.mid(1), Expansion{entry.front() == QLatin1Char('+'), ++m_expansionStamp});
+    }
+    for (int row = 0; row < m_model->rowCount(); ++row)
+        applyRememberedExpansion(m_model->index(row, 0));
+}
+
+QString ExplorerPane::expansionKey(const QModelIndex &source) const
+{
+    if (!source.isValid())
+        return {};
+    QString tag;
+    QString path = source.data(EntityTreeModel::EntityPathRole).toString();
+    switch (EntityKind(source.data(EntityTreeModel::KindRole).toInt())) {
+    case EntityKind::Namespace: tag = QStringLiteral("namespace"); break;
+    case EntityKind::QueuesFolder: tag = QStringLiteral("queues"); break;
+    case EntityKind::TopicsFolder: tag = QStringLiteral("topics"); break;
+    case EntityKind::Queue: tag = QStringLiteral("queue"); break;
+    case EntityKind::Topic: tag = QStringLiteral("topic"); break;
+    case EntityKind::Subscription: tag = QStringLiteral("subscription"); break;
+    case EntityKind::RulesFolder: // no path of its own: its subscription's
+        tag = QStringLiteral("rules");
+        path = source.parent().data(EntityTreeModel::EntityPathRole).toString();
+        break;
+    default:
+        return {}; // rules and sub-queues have no children
+    }
+    // Entity names cannot contain '|'; connection ids are UUIDs or "embedded".
+    return source.data(EntityTreeModel::ConnectionIdRole).toString() + QLatin1Char('|') + tag + QLatin1Char('|') + path;
+}
+
+std::optional<bool> ExplorerPane::rememberedExpansion(const QModelIndex &source) const
+{
+    const auto it = m_expansion.constFind(expansionKey(source));
+    if (it == m_expansion.cend())
+        return std::nullopt;
+    return it->expanded;
+}
+
+void ExplorerPane::rememberExpansion(const QModelIndex &proxyIndex, bool expanded)
+{
+    const QString key = expansionKey(m_proxy->mapToSource(proxyIndex));
+    if (key.isEmpty())
+        return;
+    m_expansion.insert(key, Expansion{expanded, ++m_expansionStamp});
+    if (m_expansion.size() > 2 * MaxRememberedExpansion) {
+        // Forget the oldest half (saveState() keeps the newest MaxRememberedExpansion anyway).
+        std::vector<quint64> stamps;
+        stamps.reserve(m_expansion.size());
+        for (const auto &e : std::as_const(m_expansion))
+            stamps.push_back(e.stamp);
+        std::nth_element(stamps.begin(), stamps.end() - MaxRememberedExpansion, stamps.end());
+        const quint64 oldestKept = *(stamps.end() - MaxRememberedExpansion);
+        m_expansion.removeIf([oldestKept](const auto &entry) { return entry.value().stamp < oldestKept; });
+    }
+}
+
+void ExplorerPane::applyRememberedExpansion(const QModelIndex &source)
+{
+    const int children = m_model->rowCount(source);
+    if (children == 0)
+        return; // applied when its children arrive (rowsInserted)
+    if (const auto expanded = rememberedExpansion(source)) {
+        const QModelIndex index = m_proxy->mapFromSource(source);
+        if (*expanded && !m_tree->isExpanded(index))
+            m_tree->expand(index);
+        else if (!*expanded && m_tree->isExpanded(index))
+            m_tree->collapse(index);
+    }
+    for (int row = 0; row < children; ++row)
+        applyRememberedExpansion(m_model->index(row, 0, source));
 }
 
 } // namespace busyard::widgets

@@ -3,7 +3,10 @@
 #include "core/client/namespaceconnection.h" // complete type: openEntityRequested() works in queued connections and QSignalSpy
 #include "models/entitytreemodel.h"
 
+#include <QtCore/QHash>
 #include <QtWidgets/QWidget>
+
+#include <optional>
 
 class QAction;
 class QLineEdit;
@@ -29,7 +32,9 @@ class PropertiesPanel;
  * (Ctrl+F). Destructive actions are disabled on read-only connections.
  *
  * Dialogs open window-modal without blocking (open()). Opening a row (double-click, Enter) emits
- * openEntityRequested(). The splitter sizes persist in QSettings ("explorer/splitter").
+ * openEntityRequested(). Edit on a user connection's namespace row opens the ConnectionDialog in
+ * edit mode. The splitter sizes ("explorer/splitter") and the rows' expansion ("explorer/expansion")
+ * persist in QSettings.
  */
 /** The views ExplorerPane can ask for besides the message browser. */
 enum class EntityView {
@@ -81,7 +86,15 @@ public:
     /** Expands every row (screenshots). */
     void expandAll();
 
+    /**
+     * Saves the splitter sizes and which tree rows are expanded or collapsed (keyed by connection id,
+     * row kind and entity path; the newest 500) to QSettings ("explorer/...").
+     */
     void saveState() const;
+    /**
+     * Restores what saveState() wrote. Remembered expansion applies to rows present now and to rows
+     * as they arrive with later refreshes; it wins over the default expansion of new rows.
+     */
     void restoreState();
 
 public Q_SLOTS:
@@ -89,6 +102,10 @@ public Q_SLOTS:
     void refresh();
     /** Asks (window-modal, by name) and deletes the selected entity, or removes the selected connection. */
     void deleteSelected();
+    /**
+     * Edits the selected entity, or opens the connection dialog in edit mode on a user connection's
+     * namespace row (also when that connection is read-only or not connected).
+     */
     void editSelected();
     void newQueue();
     void newTopic();
@@ -113,9 +130,17 @@ private:
     void onContextMenu(const QPoint &pos);
     void onReadOnlyToggled(bool on);
     void showError(const QString &text);
+    /** The ConnectionDialog in edit mode for a user connection (window-modal). */
+    void editConnection(const QString &connectionId);
     /** After a create: refresh the namespace and select the new row when it appears. */
     void refreshAndSelect(const QString &connectionId, const QString &entityPath);
     client::NamespaceConnection *currentConnection() const;
+    /** The stable key of a source row for the remembered expansion; empty for rows without children. */
+    QString expansionKey(const QModelIndex &source) const;
+    std::optional<bool> rememberedExpansion(const QModelIndex &source) const;
+    void rememberExpansion(const QModelIndex &proxyIndex, bool expanded);
+    /** Expands or collapses `source` and its descendants as remembered (rows with children only). */
+    void applyRememberedExpansion(const QModelIndex &source);
     bool currentIsReadOnly() const;
 
     models::ConnectionManager *m_manager;
@@ -128,6 +153,14 @@ private:
     QToolBar *m_toolBar;
     QString m_pendingSelectConnection;
     QString m_pendingSelectPath;
+    struct Expansion
+    {
+        bool expanded = false;
+        quint64 stamp = 0; ///< larger = changed more recently
+    };
+    /** Remembered expansion by expansionKey(), updated by the view's expanded/collapsed signals. */
+    QHash<QString, Expansion> m_expansion;
+    quint64 m_expansionStamp = 0;
 
     QAction *m_newConnection = nullptr;
     QAction *m_refresh = nullptr;

@@ -101,6 +101,22 @@ private slots:
         QCOMPARE(m_manager->userConnectionCount(), 0);
     }
 
+    void aRefreshAskedForDuringOneRunsAfterIt()
+    {
+        m_manager->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());
+        QTRY_VERIFY_WITH_TIMEOUT(!m_model->isRefreshing(ConnectionManager::EmbeddedId), 20000);
+        QSignalSpy refreshed(m_model.get(), &EntityTreeModel::refreshed);
+        m_model->refresh(ConnectionManager::EmbeddedId);
+        QVERIFY(m_model->isRefreshing(ConnectionManager::EmbeddedId));
+        // Asked for twice more while the first is in flight (say, after a create): one more runs after it.
+        m_model->refresh(ConnectionManager::EmbeddedId, false);
+        m_model->refresh(ConnectionManager::EmbeddedId, false);
+        QTRY_COMPARE_WITH_TIMEOUT(refreshed.count(), 2, 20000);
+        QTRY_VERIFY_WITH_TIMEOUT(!m_model->isRefreshing(ConnectionManager::EmbeddedId), 20000);
+        QTest::qWait(100);
+        QCOMPARE(refreshed.count(), 2);
+    }
+
     void showsTheSampleEntities()
     {
         m_manager->setEmbeddedEmulator(m_emulator.connectionString(), m_emulator.managementUrl());

@@ -46,6 +46,7 @@
 #include <QtTest/QSignalSpy>
 #include <QtTest/QTest>
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 
@@ -100,6 +101,69 @@ private:
     void clickOk(widgets::EntityDialog *dialog)
     {
         QTest::mouseClick(dialog->buttonBox()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    }
+
+    /**
+     * A user connection to the test emulator, listed in the tree. With `sessionKey` its key is kept
+     * for the session (readable by KeyStore::readKey), else nowhere (the keychain backend is None).
+     */
+    QString addUserConnection(const QString &name, bool sessionKey = true)
+    {
+        auto parsed = models::ConnectionProfile::fromConnectionString(m_emulator.connectionString());
+        if (!parsed)
+            return {};
+        auto [profile, secret] = *parsed;
+        profile.name = name;
+        profile.managementUrl = m_emulator.managementUrl();
+        if (sessionKey)
+            m_keys->setSessionKey(profile.id, secret);
+        auto added = m_manager->addConnection(profile, secret);
+        if (!added)
+            return {};
+        if (!QTest::qWaitFor([&] { return m_pane->model()->findEntity(*added, QStringLiteral("orders")).isValid(); },
+                             20000))
+            return {};
+        return *added;
+    }
+
+    /** Selects the namespace row of `id` and opens the connection dialog through the Edit action. */
+    widgets::ConnectionDialog *openEditDialog(const QString &id)
+    {
+        if (!m_pane->selectNamespace(id) || !m_pane->editAction()->isEnabled())
+            return nullptr;
+        m_pane->editAction()->trigger();
+        auto *dialog = visible<widgets::ConnectionDialog>();
+        return dialog && dialog->isEditing() ? dialog : nullptr;
+    }
+
+    /** Whether the tree shows the source row `source` expanded. */
+    bool isExpanded(const QModelIndex &source) const
+    {
+        return m_pane->tree()->isExpanded(m_pane->proxy()->mapFromSource(source));
+    }
+
+    QModelIndex folder(const QString &connectionId, models::EntityKind kind) const
+    {
+        const QModelIndex ns = m_pane->model()->namespaceIndex(connectionId);
+        for (int row = 0; row < m_pane->model()->rowCount(ns); ++row) {
+            const QModelIndex index = m_pane->model()->index(row, 0, ns);
+            if (m_pane->model()->item(index).kind == kind)
+                return index;
+        }
+        return {};
+    }
+
+    /** A fresh pane on the same manager and settings (the old one saves its state when destroyed). */
+    void recreatePane()
+    {
+        m_tester.reset();
+        m_pane.reset();
+        m_pane = std::make_unique<ExplorerPane>(m_manager.get());
+        m_pane->model()->setRefreshInterval(0);
+        m_tester = std::make_unique<QAbstractItemModelTester>(m_pane->proxy(),
+                                                              QAbstractItemModelTester::FailureReportingMode::QtTest);
+        m_pane->resize(520, 720);
+        m_pane->show();
     }
 
 private slots:
@@ -507,6 +571,289 @@ private slots:
         models::ConnectionProfile plain = profile;
         plain.webSockets = false;
         QCOMPARE(plain.clientOptions().transport, client::Transport::Amqp);
+    }
+
+    // ---- edit connection -------------------------------------------------------------------------
+
+    void editConnectionPrefillsTheFieldsAndShowsSave()
+    {
+        // The embedded emulator's entry is not editable.
+        QVERIFY(m_pane->selectNamespace(ConnectionManager::EmbeddedId));
+        QVERIFY(!m_pane->editAction()->isEnabled());
+        m_pane->editSelected();
+        QVERIFY(!visible<widgets::ConnectionDialog>());
+
+        const QString id = addUserConnection(QStringLiteral("Local copy"));
+        QVERIFY(!id.isEmpty());
+        QVERIFY(m_pane->selectNamespace(id));
+        QVERIFY(m_pane->editAction()->isEnabled());
+        QCOMPARE(m_pane->editAction()->text(), QStringLiteral("&Edit Connection…"));
+        m_pane->editAction()->trigger();
+        auto *dialog = visible<widgets::ConnectionDialog>();
+        QVERIFY(dialog);
+        QVERIFY(dialog->isEditing());
+        QCOMPARE(dialog->windowModality(), Qt::WindowModal);
+        QCOMPARE(dialog->windowTitle(), QStringLiteral("Edit Connection"));
+        QCOMPARE(dialog->connectButton()->text(), QStringLiteral("&Save"));
+        QVERIFY(dialog->partsMode()->isChecked());
+        QCOMPARE(dialog->hostEdit()->text(), QStringLiteral("localhost:%1").arg(m_emulator.port()));
+        QCOMPARE(dialog->keyNameEdit()->text(), QStringLiteral("RootManageSharedAccessKey"));
+        QVERIFY(dialog->keyEdit()->text().isEmpty());
+        QCOMPARE(dialog->keyEdit()->placeholderText(), QStringLiteral("unchanged — type a new key to replace it"));
+        QCOMPARE(dialog->nameEdit()->text(), QStringLiteral("Local copy"));
+        QCOMPARE(dialog->managementUrlEdit()->text(), m_emulator.managementUrl().toString());
+        QVERIFY(!dialog->readOnlyCheck()->isChecked());
+        QVERIFY(!dialog->webSocketsCheck()->isChecked());
+        QVERIFY(dialog->connectButton()->isEnabled());
+        QCOMPARE(dialog->connectionId(), id);
+
+        // Test works with the stored key when none is typed.
+        QTest::mouseClick(dialog->testButton(), Qt::LeftButton);
+        QTRY_VERIFY_WITH_TIMEOUT(dialog->statusLabel()->text().startsWith(QStringLiteral("Connected")), 20000);
+        QVERIFY(dialog->statusLabel()->text().contains(QStringLiteral("orders")));
+        dialog->reject();
+    }
+
+    void editNameAndReadOnlyWithoutAKey()
+    {
+        const QString id = addUserConnection(QStringLiteral("Before"));
+        QVERIFY(!id.isEmpty());
+        QPointer<widgets::ConnectionDialog> dialog = openEditDialog(id);
+        QVERIFY(dialog);
+        QSignalSpy updated(dialog.data(), &widgets::ConnectionDialog::connectionUpdated);
+        dialog->nameEdit()->clear();
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral("After"));
+        QTest::mouseClick(dialog->readOnlyCheck(), Qt::LeftButton);
+        QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(!dialog); // accepted and deleted on close
+        QCOMPARE(updated.count(), 1);
+        QCOMPARE(updated.at(0).at(0).toString(), id);
+
+        QCOMPARE(m_manager->userConnectionCount(), 1);
+        const ConnectionManager::Entry *entry = m_manager->entry(id);
+        QVERIFY(entry);
+        QCOMPARE(entry->profile.name, QStringLiteral("After"));
+        QVERIFY(entry->profile.readOnly);
+        QCOMPARE(entry->state, ConnectionManager::State::Open);
+        // Still connected (reconnected with the stored key): the queues list through it.
+        auto queues = await<std::vector<client::QueueInfo>>(
+            [&](auto cb) { m_manager->connection(id)->listQueues(this, std::move(cb)); });
+        QVERIFY2(queues.ok(), queues.ok() ? "" : queues.error().message.c_str());
+        QVERIFY(std::any_of(queues->begin(), queues->end(), [](const auto &q) { return q.description.name == "orders"; }));
+        // The tree shows the new name and the read-only state; entity edits stay blocked, the connection's is not.
+        const QModelIndex ns = m_pane->model()->namespaceIndex(id);
+        QTRY_COMPARE(ns.data().toString(), QStringLiteral("After"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_pane->model()->findEntity(id, QStringLiteral("orders")).isValid(), 20000);
+        QVERIFY(m_pane->selectEntity(id, QStringLiteral("orders")));
+        QVERIFY(!m_pane->editAction()->isEnabled());
+        QVERIFY(m_pane->selectNamespace(id));
+        QVERIFY(m_pane->editAction()->isEnabled());
+        QVERIFY(m_pane->readOnlyAction()->isChecked());
+        // Saved without the key.
+        QSettings settings;
+        bool saved = false;
+        for (const QString &key : settings.allKeys()) {
+            QVERIFY2(!settings.value(key).toString().contains(QStringLiteral("SAS_KEY_VALUE")), qPrintable(key));
+            saved = saved || settings.value(key).toString() == QStringLiteral("After");
+        }
+        QVERIFY(saved);
+
+        // Editing is how read-only is switched off again.
+        dialog = openEditDialog(id);
+        QVERIFY(dialog);
+        QVERIFY(dialog->readOnlyCheck()->isChecked());
+        QCOMPARE(dialog->nameEdit()->text(), QStringLiteral("After"));
+        QTest::mouseClick(dialog->readOnlyCheck(), Qt::LeftButton);
+        QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(!dialog);
+        QVERIFY(!m_manager->isReadOnly(id));
+        QVERIFY(m_pane->selectNamespace(id));
+        QVERIFY(!m_pane->readOnlyAction()->isChecked());
+    }
+
+    void editToAWrongKeyFailsThenTheRightKeyWorks()
+    {
+        const QString id = addUserConnection(QStringLiteral("Keyed"));
+        QVERIFY(!id.isEmpty());
+        const QModelIndex ns = m_pane->model()->namespaceIndex(id);
+        QVERIFY(ns.data(EntityTreeModel::StatusRole).toString().isEmpty());
+
+        const auto saveKey = [&](const QString &key) {
+            QPointer<widgets::ConnectionDialog> dialog = openEditDialog(id);
+            QVERIFY(dialog);
+            QTest::keyClicks(dialog->keyEdit(), key);
+            QVERIFY(dialog->connectButton()->isEnabled());
+            QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+            // No keychain here: the same session-only choice as for new connections.
+            QTRY_VERIFY(dialog->sessionOnlyButton()->isVisible());
+            QVERIFY(dialog->keychainLabel()->text().contains(QStringLiteral("keychain is not available")));
+            QVERIFY(dialog->isVisible());
+            QTest::mouseClick(dialog->sessionOnlyButton(), Qt::LeftButton);
+            QTRY_VERIFY(!dialog);
+            QVERIFY(m_keys->hasSessionKey(id));
+        };
+
+        saveKey(QStringLiteral("wrong"));
+        QCOMPARE(m_manager->userConnectionCount(), 1);
+        QCOMPARE(m_manager->entry(id)->profile.name, QStringLiteral("Keyed"));
+        // The manager reconnected with the wrong key: the refresh fails and the tree says why.
+        QTRY_VERIFY_WITH_TIMEOUT(!ns.data(EntityTreeModel::StatusRole).toString().isEmpty(), 20000);
+        const QString error = ns.data(EntityTreeModel::StatusRole).toString();
+        QVERIFY2(error.contains(QStringLiteral("nauthori"), Qt::CaseInsensitive)
+                     || error.contains(QStringLiteral("signature"), Qt::CaseInsensitive)
+                     || error.contains(QStringLiteral("token"), Qt::CaseInsensitive),
+                 qPrintable(error));
+        QVERIFY(ns.data().toString().endsWith(QStringLiteral(" — error")));
+        auto refused = await<std::vector<client::QueueInfo>>(
+            [&](auto cb) { m_manager->connection(id)->listQueues(this, std::move(cb)); });
+        QVERIFY(!refused.ok());
+
+        saveKey(QStringLiteral("SAS_KEY_VALUE"));
+        m_pane->model()->refresh(id, true);
+        QTRY_VERIFY_WITH_TIMEOUT(ns.data(EntityTreeModel::StatusRole).toString().isEmpty(), 20000);
+        QCOMPARE(ns.data().toString(), QStringLiteral("Keyed"));
+        auto queues = await<std::vector<client::QueueInfo>>(
+            [&](auto cb) { m_manager->connection(id)->listQueues(this, std::move(cb)); });
+        QVERIFY2(queues.ok(), queues.ok() ? "" : queues.error().message.c_str());
+    }
+
+    void editingTheHostOrKeyNameNeedsAReadableKey()
+    {
+        const QString id = addUserConnection(QStringLiteral("No key"), false); // the key is stored nowhere
+        QVERIFY(!id.isEmpty());
+        QPointer<widgets::ConnectionDialog> dialog = openEditDialog(id);
+        QVERIFY(dialog);
+        dialog->keyNameEdit()->clear();
+        QTest::keyClicks(dialog->keyNameEdit(), QStringLiteral("OtherKey"));
+        QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+        QTRY_COMPARE(dialog->statusLabel()->text(), QStringLiteral("Enter the key for the new host or key name."));
+        QVERIFY(dialog->isVisible());
+        QCOMPARE(m_manager->entry(id)->profile.keyName, QStringLiteral("RootManageSharedAccessKey"));
+        // Test cannot use a key it cannot read either.
+        QTest::mouseClick(dialog->testButton(), Qt::LeftButton);
+        QTRY_VERIFY(dialog->statusLabel()->text().startsWith(QStringLiteral("Test failed: the saved key is not available")));
+
+        // Back to the same credentials: the other changes are saved (no reconnect without a key).
+        dialog->keyNameEdit()->clear();
+        QTest::keyClicks(dialog->keyNameEdit(), QStringLiteral("RootManageSharedAccessKey"));
+        dialog->nameEdit()->clear();
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral("Renamed"));
+        QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(!dialog);
+        QCOMPARE(m_manager->entry(id)->profile.name, QStringLiteral("Renamed"));
+        QTRY_COMPARE(m_pane->model()->namespaceIndex(id).data().toString(), QStringLiteral("Renamed"));
+        QVERIFY(m_manager->connection(id)); // the open connection is kept
+    }
+
+    void sasTokenProfilesAreEditedAsAConnectionString()
+    {
+        const QString text = QStringLiteral("Endpoint=sb://localhost:%1;SharedAccessSignature=SharedAccessSignature "
+                                            "sr=sb%3A%2F%2Flocalhost%2F&sig=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA%3D&"
+                                            "se=4102444800&skn=Listen;"
+                                            "UseDevelopmentEmulator=true")
+                                 .arg(m_emulator.port());
+        auto parsed = models::ConnectionProfile::fromConnectionString(text);
+        QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+        auto [profile, secret] = *parsed;
+        QVERIFY(profile.usesSignature);
+        m_keys->setSessionKey(profile.id, secret);
+        auto added = m_manager->addConnection(profile, secret);
+        QVERIFY(added.ok());
+        const QString id = *added;
+        QTRY_VERIFY(m_pane->model()->namespaceIndex(id).isValid());
+        QPointer<widgets::ConnectionDialog> dialog = openEditDialog(id);
+        QVERIFY(dialog);
+        QVERIFY(dialog->connectionStringMode()->isChecked());
+        QVERIFY(dialog->connectionStringEdit()->isVisible());
+        QVERIFY(dialog->connectionStringEdit()->text().isEmpty());
+        QVERIFY(dialog->connectionStringEdit()->placeholderText().startsWith(QStringLiteral("unchanged — ")));
+        QVERIFY(dialog->connectButton()->isEnabled());
+        // The parts page cannot reuse a stored token as a key.
+        QTest::mouseClick(dialog->partsMode(), Qt::LeftButton);
+        QVERIFY(!dialog->connectButton()->isEnabled());
+        QTest::mouseClick(dialog->connectionStringMode(), Qt::LeftButton);
+        QVERIFY(dialog->connectButton()->isEnabled());
+        QTest::keyClicks(dialog->nameEdit(), QStringLiteral(" (token)"));
+        QTest::mouseClick(dialog->connectButton(), Qt::LeftButton);
+        QTRY_VERIFY(!dialog);
+        const models::ConnectionProfile &edited = m_manager->entry(id)->profile;
+        QCOMPARE(edited.name, QStringLiteral("localhost:%1 (token)").arg(m_emulator.port()));
+        QVERIFY(edited.usesSignature);
+        QCOMPARE(edited.endpoint, profile.endpoint);
+        QVERIFY(edited.useDevelopmentEmulator);
+        QVERIFY(m_manager->connection(id));
+    }
+
+    // ---- expansion -------------------------------------------------------------------------------
+
+    void expansionIsRememberedBetweenSessions()
+    {
+        const QString ns = ConnectionManager::EmbeddedId;
+        const QString events = QStringLiteral("events");
+        const QString all = QStringLiteral("events/Subscriptions/all");
+        QModelIndex topics = folder(ns, models::EntityKind::TopicsFolder);
+        QModelIndex queues = folder(ns, models::EntityKind::QueuesFolder);
+        QVERIFY(topics.isValid() && queues.isValid());
+        // The defaults: the namespace and its folders open, entities closed.
+        QVERIFY(isExpanded(m_pane->model()->namespaceIndex(ns)));
+        QVERIFY(isExpanded(topics));
+        QVERIFY(isExpanded(queues));
+        QVERIFY(!isExpanded(entity(events)));
+        QVERIFY(!isExpanded(entity(QStringLiteral("orders"))));
+
+        m_pane->tree()->collapse(m_pane->proxy()->mapFromSource(topics));
+        m_pane->tree()->expand(m_pane->proxy()->mapFromSource(entity(events)));
+        m_pane->tree()->expand(m_pane->proxy()->mapFromSource(entity(all)));
+
+        recreatePane(); // saves, then restores before any row of the namespace has arrived
+        QCOMPARE(m_pane->model()->rowCount(m_pane->model()->namespaceIndex(ns)), 0);
+        QTRY_VERIFY_WITH_TIMEOUT(entity(all).isValid(), 20000);
+        QTRY_VERIFY(!m_pane->model()->isRefreshing(ns));
+        topics = folder(ns, models::EntityKind::TopicsFolder);
+        queues = folder(ns, models::EntityKind::QueuesFolder);
+        QVERIFY(!isExpanded(topics));  // remembered collapsed wins over the default
+        QVERIFY(isExpanded(entity(events)));
+        QVERIFY(isExpanded(entity(all)));
+        QVERIFY(isExpanded(queues));    // the default
+        QVERIFY(isExpanded(m_pane->model()->namespaceIndex(ns)));
+        QVERIFY(!isExpanded(entity(QStringLiteral("orders"))));
+
+        // Keyed by connection and path, not by row numbers.
+        m_pane->saveState();
+        const QStringList stored = QSettings().value(QStringLiteral("explorer/expansion")).toStringList();
+        QVERIFY2(stored.contains(QStringLiteral("-embedded|topics|")), qPrintable(stored.join(u' ')));
+        QVERIFY2(stored.contains(QStringLiteral("+embedded|topic|events")), qPrintable(stored.join(u' ')));
+        QVERIFY(stored.contains(QStringLiteral("+embedded|subscription|events/Subscriptions/all")));
+
+        // Without the remembered state the defaults come back (so the checks above can fail).
+        m_tester.reset();
+        m_pane.reset();
+        QSettings().remove(QStringLiteral("explorer/expansion"));
+        recreatePane();
+        QTRY_VERIFY_WITH_TIMEOUT(entity(all).isValid(), 20000);
+        QTRY_VERIFY(!m_pane->model()->isRefreshing(ns));
+        QVERIFY(isExpanded(folder(ns, models::EntityKind::TopicsFolder)));
+        QVERIFY(!isExpanded(entity(events)));
+    }
+
+    void rememberedExpansionIsBounded()
+    {
+        QStringList many;
+        for (int i = 0; i < 700; ++i)
+            many << QStringLiteral("+embedded|queue|q%1").arg(i);
+        many << QStringLiteral("-embedded|queues|");
+        m_tester.reset();
+        m_pane.reset(); // it saves its own state when destroyed
+        QSettings().setValue(QStringLiteral("explorer/expansion"), many);
+        recreatePane();
+        QTRY_VERIFY_WITH_TIMEOUT(entity(QStringLiteral("orders")).isValid(), 20000);
+        QTRY_VERIFY(!m_pane->model()->isRefreshing(ConnectionManager::EmbeddedId));
+        QVERIFY(!isExpanded(folder(ConnectionManager::EmbeddedId, models::EntityKind::QueuesFolder)));
+        m_pane->saveState();
+        const QStringList stored = QSettings().value(QStringLiteral("explorer/expansion")).toStringList();
+        QCOMPARE(stored.size(), 500);
+        QVERIFY(stored.contains(QStringLiteral("-embedded|queues|"))); // the newest are kept
+        QVERIFY(!stored.contains(QStringLiteral("+embedded|queue|q0")));
     }
 
     // ---- durations -------------------------------------------------------------------------------
