@@ -15,18 +15,22 @@ const char *const kAuditQueue = "audit";
 /** Created last but one (before the routed events): its presence means "seeded before". */
 const char *const kMarkerSubscription = "to-audit";
 
+/** Empty on success and on "already exists"; otherwise the error text. Out of line: inlined into the
+    lambdas below, GCC 12 warns (wrongly) that the error may be read uninitialised. */
+template<typename T>
+[[gnu::noinline]] QString failureText(const core::Result<T> &r)
+{
+    if (r.ok())
+        return {};
+    const core::Error &e = r.error();
+    return e.code == core::ErrorCode::EntityAlreadyExists ? QString() : QString::fromStdString(e.message);
+}
+
 /** Step completion that treats "already exists" as done (a seeding interrupted by a crash resumes). */
 template<typename T>
 std::function<void(core::Result<T>)> created(std::function<void(QString)> next)
 {
-    return [next](core::Result<T> r) {
-        if (r.ok())
-            next({});
-        else if (r.error().code == core::ErrorCode::EntityAlreadyExists)
-            next({});
-        else
-            next(QString::fromStdString(r.error().message));
-    };
+    return [next](core::Result<T> r) { next(failureText(r)); };
 }
 
 core::Message order(int n)

@@ -35,12 +35,19 @@ Result<Duration> parseIsoDuration(std::string_view text)
     if (i >= text.size())
         return durationError(text, i, "expected a number after 'P'");
 
-    // Sum in long double milliseconds to detect overflow, then saturate at TimeSpan.MaxValue.
-    long double totalMs = 0;
+    // Exact integer milliseconds; an overflowing product or sum saturates at TimeSpan.MaxValue ("never").
+    std::int64_t total = 0;
+    bool saturated = false;
+    const auto accumulate = [&](std::int64_t n, std::int64_t unit) {
+        std::int64_t product = 0;
+        if (__builtin_mul_overflow(n, unit, &product) || __builtin_add_overflow(total, product, &total))
+            saturated = true;
+    };
+    const auto isDigit = [&](std::size_t at) { return at < text.size() && text[at] >= '0' && text[at] <= '9'; };
     bool inTime = false;
     bool any = false;
-    const char *dateOrder = "YMWD";
-    const char *timeOrder = "HMS";
+    const std::string_view dateOrder = "YMWD";
+    const std::string_view timeOrder = "HMS";
     std::size_t orderPos = 0;
     while (i < text.size()) {
         if (text[i] == 'T') {
@@ -50,28 +57,29 @@ Result<Duration> parseIsoDuration(std::string_view text)
             orderPos = 0;
             ++i;
             if (i >= text.size())
-                return durationError(text, i, "expected a number after 'T'");
+                return durationError(text, i, "expected a time value after 'T'");
             continue;
         }
         const std::size_t numStart = i;
         std::int64_t whole = 0;
-        while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-            if (whole > std::numeric_limits<std::int64_t>::max() / 10 - 10)
+        while (isDigit(i)) {
+            if (i - numStart >= 18)
                 return durationError(text, i, "number too large");
             whole = whole * 10 + (text[i] - '0');
             ++i;
         }
         if (i == numStart)
             return durationError(text, i, "expected a digit");
-        long double fraction = 0;
+        std::int64_t fractionMs = 0;
         bool hasFraction = false;
         if (i < text.size() && (text[i] == '.' || text[i] == ',')) {
             hasFraction = true;
             ++i;
-            long double scale = 0.1L;
             const std::size_t fracStart = i;
-            while (i < text.size() && text[i] >= '0' && text[i] <= '9') {
-                fraction += (text[i] - '0') * scale;
+            // Milliseconds: the first three digits, truncated (TimeSpan ticks below a millisecond are dropped).
+            std::int64_t scale = 100;
+            while (isDigit(i)) {
+                fractionMs += (text[i] - '0') * scale;
                 scale /= 10;
                 ++i;
             }
@@ -81,19 +89,19 @@ Result<Duration> parseIsoDuration(std::string_view text)
         if (i >= text.size())
             return durationError(text, i, "expected a designator (Y, M, W, D, H, M or S)");
         const char unit = text[i];
-        const char *order = inTime ? timeOrder : dateOrder;
-        std::size_t found = std::string_view(order).find(unit);
+        const std::string_view order = inTime ? timeOrder : dateOrder;
+        const std::size_t found = order.find(unit);
         if (found == std::string_view::npos || found < orderPos)
             return durationError(text, i, "unexpected designator");
         if (hasFraction && !(inTime && unit == 'S'))
             return durationError(text, i, "only seconds may have a fraction");
         orderPos = found + 1;
-        long double unitMs = 0;
+        std::int64_t unitMs = 0;
         if (!inTime) {
             switch (unit) {
-            case 'Y': unitMs = 365.0L * kMsPerDay; break;
-            case 'M': unitMs = 30.0L * kMsPerDay; break;
-            case 'W': unitMs = 7.0L * kMsPerDay; break;
+            case 'Y': unitMs = 365 * kMsPerDay; break;
+            case 'M': unitMs = 30 * kMsPerDay; break;
+            case 'W': unitMs = 7 * kMsPerDay; break;
             case 'D': unitMs = kMsPerDay; break;
             }
         } else {
@@ -103,18 +111,17 @@ Result<Duration> parseIsoDuration(std::string_view text)
             case 'S': unitMs = kMsPerSecond; break;
             }
         }
-        totalMs += (static_cast<long double>(whole) + fraction) * unitMs;
+        accumulate(whole, unitMs);
+        if (hasFraction)
+            accumulate(fractionMs, 1);
         any = true;
         ++i;
     }
     if (!any)
         return durationError(text, text.size() - 1, "no value");
-    if (inTime && text.back() == 'T')
-        return durationError(text, text.size() - 1, "expected a time value after 'T'");
-    if (totalMs >= static_cast<long double>(kMaxDuration.count()))
+    if (saturated || total >= kMaxDuration.count())
         return negative ? Duration{-kMaxDuration.count()} : kMaxDuration;
-    const auto ms = static_cast<std::int64_t>(totalMs + 1e-6L); // guard against binary fractions just below
-    return Duration{negative ? -ms : ms};
+    return Duration{negative ? -total : total};
 }
 
 std::string formatIsoDuration(Duration d)

@@ -11,8 +11,11 @@ namespace busyard::core {
 /**
  * Parses an ISO 8601 / XML Schema duration as Azure writes TimeSpans ("PT1M", "P14D",
  * "P10675199DT2H48M5.4775807S"): P[nY][nM][nW][nD][T[nH][nM][n[.f]S]], a year = 365 days and a month
- * = 30 days (as .NET's XmlConvert), fractions of a second kept to the millisecond (truncated). A
- * value at or above TimeSpan.MaxValue becomes kMaxDuration. Errors name the offending character.
+ * = 30 days (as .NET's XmlConvert), fractions of a second kept to the millisecond (truncated), at
+ * most 18 digits per number. Exact integer arithmetic: a value at or above TimeSpan.MaxValue (or one
+ * whose sum overflows) becomes kMaxDuration ("never"). No surrounding whitespace. Errors
+ * (InvalidArgument) name the offending position. The one parser behind Config.json, the ATOM codec and
+ * the dialogs.
  */
 Result<Duration> parseIsoDuration(std::string_view text);
 

@@ -62,94 +62,9 @@ QString formatDuration(Duration d)
 
 Result<Duration> parseDuration(QStringView input)
 {
-    const QStringView text = input.trimmed();
-    const auto bad = [&]() { return invalid(QStringLiteral("'%1' is not a valid ISO 8601 duration").arg(input)); };
-    qsizetype i = 0;
-    bool negative = false;
-    if (i < text.size() && text[i] == u'-') {
-        negative = true;
-        ++i;
-    }
-    if (i >= text.size() || text[i] != u'P')
-        return bad();
-    ++i;
-    // Overflow saturates: anything at or beyond TimeSpan.MaxValue means "never".
-    std::int64_t total = 0;
-    bool saturated = false;
-    const auto accumulate = [&](std::int64_t n, std::int64_t unit) {
-        std::int64_t product = 0;
-        if (__builtin_mul_overflow(n, unit, &product) || __builtin_add_overflow(total, product, &total))
-            saturated = true;
-    };
-    bool inTime = false;
-    bool anyComponent = false;
-    bool timeComponent = false;
-    // Designators must come in this order: date part Y M W D, time part H M S.
-    int lastRank = -1;
-    while (i < text.size()) {
-        if (text[i] == u'T') {
-            if (inTime)
-                return bad();
-            inTime = true;
-            lastRank = 3;
-            ++i;
-            continue;
-        }
-        const qsizetype digitsStart = i;
-        while (i < text.size() && text[i].isDigit() && text[i].unicode() < 128)
-            ++i;
-        const qsizetype digitCount = i - digitsStart;
-        if (digitCount == 0 || digitCount > 18)
-            return bad();
-        const std::int64_t number = text.sliced(digitsStart, digitCount).toLongLong();
-        std::int64_t fractionMs = 0;
-        bool hasFraction = false;
-        if (i < text.size() && (text[i] == u'.' || text[i] == u',')) {
-            ++i;
-            const qsizetype fracStart = i;
-            while (i < text.size() && text[i].isDigit() && text[i].unicode() < 128)
-                ++i;
-            const qsizetype fracCount = i - fracStart;
-            if (fracCount == 0 || fracCount > 18)
-                return bad();
-            QString first3 = text.sliced(fracStart, std::min<qsizetype>(fracCount, 3)).toString();
-            while (first3.size() < 3)
-                first3 += QLatin1Char('0');
-            fractionMs = first3.toLongLong();
-            hasFraction = true;
-        }
-        if (i >= text.size())
-            return bad();
-        const QChar designator = text[i++];
-        int rank = -1;
-        std::int64_t unit = 0;
-        if (!inTime) {
-            if (designator == u'Y') { rank = 0; unit = 365 * kMsPerDay; }
-            else if (designator == u'M') { rank = 1; unit = 30 * kMsPerDay; }
-            else if (designator == u'W') { rank = 2; unit = 7 * kMsPerDay; }
-            else if (designator == u'D') { rank = 3; unit = kMsPerDay; }
-        } else {
-            if (designator == u'H') { rank = 4; unit = kMsPerHour; }
-            else if (designator == u'M') { rank = 5; unit = kMsPerMinute; }
-            else if (designator == u'S') { rank = 6; unit = kMsPerSecond; }
-        }
-        if (rank < 0 || rank <= lastRank)
-            return bad();
-        if (hasFraction && rank != 6)
-            return bad();
-        lastRank = rank;
-        anyComponent = true;
-        timeComponent = timeComponent || inTime;
-        accumulate(number, unit);
-        if (hasFraction)
-            accumulate(fractionMs, 1);
-    }
-    if (!anyComponent || (inTime && !timeComponent))
-        return bad();
-    if (saturated || total >= core::kMaxDuration.count())
-        return negative ? -core::kMaxDuration : core::kMaxDuration;
-    const std::int64_t ms = total;
-    return Duration{negative ? -ms : ms};
+    // XML allows whitespace around element text; the grammar itself is core's (one parser for ATOM,
+    // Config.json and the dialogs).
+    return core::parseIsoDuration(input.trimmed().toString().toStdString());
 }
 
 QString formatDateTime(TimePoint t)

@@ -44,11 +44,6 @@ std::string terminusAddress(pn_terminus_t *t)
     return a ? std::string(a) : std::string();
 }
 
-bool endsWithIgnoreCase(std::string_view s, std::string_view suffix)
-{
-    return s.size() >= suffix.size() && core::equalsIgnoreCase(s.substr(s.size() - suffix.size()), suffix);
-}
-
 /** Looks up a symbol/string key in the map at the root of `d`; leaves the cursor on the value. */
 bool seekRootMap(pn_data_t *d, std::string_view key)
 {
