@@ -86,6 +86,14 @@ std::optional<std::int64_t> integerAt(pn_data_t *d)
     case PN_INT: return pn_data_get_int(d);
     case PN_LONG: return pn_data_get_long(d);
     case PN_TIMESTAMP: return pn_data_get_timestamp(d);
+    case PN_DOUBLE: {
+        // rhea (the JS SDK's AMQP library) sends JS numbers above 2^31 as doubles: accepted when they hold
+        // an exact integer in range, refused otherwise (a fraction or NaN is not a count or a number).
+        const double v = pn_data_get_double(d);
+        if (!(v >= -9.2233720368547758e18 && v < 9.2233720368547758e18) || v != static_cast<double>(std::int64_t(v)))
+            return std::nullopt;
+        return std::int64_t(v);
+    }
     default: return std::nullopt;
     }
 }

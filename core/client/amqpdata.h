@@ -73,7 +73,8 @@ private:
 
 /** Text of a string or symbol node. */
 std::optional<std::string> textAt(pn_data_t *d);
-/** Any integer (or timestamp) node as int64. */
+/** Any integer (or timestamp) node as int64; a double only when it holds an exact integer in range
+    (rhea sends large JS numbers as doubles). Shared by the client and the emulator's $management node. */
 std::optional<std::int64_t> integerAt(pn_data_t *d);
 /** Positions the cursor on the value of `key` inside the map at the cursor (enters it). */
 bool seekInMap(pn_data_t *d, std::string_view key);

@@ -1,6 +1,7 @@
 #include "managementnode.h"
 
 #include "amqperrors.h"
+#include "core/client/amqpdata.h"
 #include "core/client/messagecodec.h"
 #include "servicebusfrontend.h"
 
@@ -29,47 +30,9 @@ using DataPtr = std::unique_ptr<pn_data_t, DataDeleter>;
 
 std::string text(pn_bytes_t b) { return std::string(b.start, b.size); }
 
-std::optional<std::string> textAt(pn_data_t *d)
-{
-    if (pn_data_type(d) == PN_STRING)
-        return text(pn_data_get_string(d));
-    if (pn_data_type(d) == PN_SYMBOL)
-        return text(pn_data_get_symbol(d));
-    return std::nullopt;
-}
-
-std::optional<std::int64_t> integerAt(pn_data_t *d)
-{
-    switch (pn_data_type(d)) {
-    case PN_UBYTE: return pn_data_get_ubyte(d);
-    case PN_USHORT: return pn_data_get_ushort(d);
-    case PN_UINT: return pn_data_get_uint(d);
-    case PN_ULONG: return std::int64_t(pn_data_get_ulong(d));
-    case PN_BYTE: return pn_data_get_byte(d);
-    case PN_SHORT: return pn_data_get_short(d);
-    case PN_INT: return pn_data_get_int(d);
-    case PN_LONG: return pn_data_get_long(d);
-    case PN_TIMESTAMP: return pn_data_get_timestamp(d);
-    case PN_DOUBLE: return std::int64_t(pn_data_get_double(d)); // rhea sends large JS numbers as double
-    default: return std::nullopt;
-    }
-}
-
-/** Current node must be a map: enters it and stops on the value of `key`. Leaves the cursor inside. */
-bool seekInMap(pn_data_t *d, std::string_view key)
-{
-    if (pn_data_type(d) != PN_MAP)
-        return false;
-    pn_data_enter(d);
-    while (pn_data_next(d)) {
-        const auto k = textAt(d);
-        if (!pn_data_next(d))
-            return false;
-        if (k && *k == key)
-            return true;
-    }
-    return false;
-}
+using client::amqpdata::integerAt;
+using client::amqpdata::seekInMap;
+using client::amqpdata::textAt;
 
 /** Request map accessor. Every getter starts from the root, so calls are independent. */
 class Args
