@@ -11,7 +11,3 @@
  * fromDotNetTicks (com.microsoft:locked-until-utc), putValue / readValue (typed values in pn_data_t).
  */
 #include "core/client/messagecodec.h"
-
-namespace busyard::client {
-namespace codec = busyard::emulator::amqp;
-} // namespace busyard::client

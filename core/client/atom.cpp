@@ -13,7 +13,7 @@
 #include <memory>
 #include <vector>
 
-namespace busyard::emulator::http::atom {
+namespace busyard::client::atom {
 
 using core::Duration;
 using core::Error;
@@ -1234,4 +1234,4 @@ QString entityNameFromForwardTo(QStringView value)
     return v.toString();
 }
 
-} // namespace busyard::emulator::http::atom
+} // namespace busyard::client::atom

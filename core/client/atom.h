@@ -28,7 +28,7 @@
  *
  * Pure functions, no state; safe on any thread.
  */
-namespace busyard::emulator::http::atom {
+namespace busyard::client::atom {
 
 inline constexpr const char *kAtomNamespace = "http://www.w3.org/2005/Atom";
 inline constexpr const char *kServiceBusNamespace = "http://schemas.microsoft.com/netservices/2010/10/servicebus/connect";
@@ -172,4 +172,4 @@ core::Result<void> parseRuleDescription(QByteArrayView xml, core::broker::RuleDe
  */
 QString entityNameFromForwardTo(QStringView value);
 
-} // namespace busyard::emulator::http::atom
+} // namespace busyard::client::atom

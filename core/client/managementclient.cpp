@@ -18,7 +18,6 @@
 
 namespace busyard::client {
 
-namespace atom = busyard::emulator::http::atom;
 namespace broker = core::broker;
 using core::ErrorCode;
 using core::Result;

@@ -6,7 +6,7 @@
 #include <functional>
 #include <memory>
 
-namespace busyard::emulator::amqp {
+namespace busyard::client::codec {
 
 using core::Value;
 
@@ -824,4 +824,4 @@ std::string encodeMessage(const core::Message &message, const EncodeOptions &opt
     return out;
 }
 
-} // namespace busyard::emulator::amqp
+} // namespace busyard::client::codec

@@ -12,7 +12,7 @@
 
 struct pn_data_t;
 
-namespace busyard::emulator::amqp {
+namespace busyard::client::codec {
 
 /** message-format of a batch transfer: the body is data sections that each hold one encoded message. */
 inline constexpr std::uint32_t kBatchMessageFormat = 0x80013700;
@@ -83,4 +83,4 @@ void putValue(pn_data_t *data, const core::Value &value);
  *  described values become Value::opaque with their AMQP encoding. */
 core::Value readValue(pn_data_t *data);
 
-} // namespace busyard::emulator::amqp
+} // namespace busyard::client::codec

@@ -23,6 +23,8 @@
 
 namespace busyard::emulator::amqp {
 
+// The AMQP <-> core::Message codec shared with the client.
+using namespace client::codec;
 namespace broker = core::broker;
 using core::AccessRight;
 

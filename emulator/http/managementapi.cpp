@@ -10,6 +10,8 @@
 
 namespace busyard::emulator::http {
 
+namespace atom = client::atom;
+
 using core::ErrorCode;
 using core::Result;
 namespace broker = core::broker;

@@ -13,6 +13,7 @@
 
 using namespace busyard;
 using namespace busyard::emulator::amqp;
+using namespace busyard::client::codec;
 namespace broker = busyard::core::broker;
 
 namespace {

@@ -19,7 +19,7 @@
 #include <memory>
 
 using namespace busyard;
-using namespace busyard::emulator::amqp;
+using namespace busyard::client::codec;
 using core::Value;
 
 Q_DECLARE_METATYPE(std::string)

@@ -8,7 +8,7 @@
 
 using namespace std::chrono_literals;
 using namespace busyard;
-using namespace busyard::emulator::http;
+namespace atom = busyard::client::atom;
 namespace broker = busyard::core::broker;
 
 Q_DECLARE_METATYPE(core::Duration)

@@ -45,7 +45,7 @@ inline std::optional<std::string> checkEmulatorConfig(std::string_view input, bo
  */
 inline std::optional<std::string> checkAtom(QByteArrayView xml, bool *accepted = nullptr)
 {
-    namespace atom = emulator::http::atom;
+    namespace atom = client::atom;
     const auto kind = atom::descriptionKind(xml);
     const auto kindAgain = atom::descriptionKind(xml);
     if (kind.ok() != kindAgain.ok() || (kind.ok() && kind.value() != kindAgain.value()))
