@@ -2,6 +2,7 @@
 
 #include "replayjournal.h"
 
+#include "core/broker/routing.h"
 #include "core/client/namespaceconnection.h"
 #include "core/logging.h"
 #include "core/sql/filter.h"
@@ -158,6 +159,21 @@ bool uncertainOutcome(const core::Error &error)
 
 constexpr int kPeekPage = 1000;
 constexpr int kPipelineDepth = 2;
+/** Resume: at most this many messages are peeked per entity when looking for an interrupted run's copies;
+    a copy not seen within them counts as uncertain (never as missing). */
+constexpr std::int64_t kMaxVerifyPeek = 10000;
+/** Lock renewals in flight at once. */
+constexpr int kRenewConcurrency = 16;
+
+/** "sb://host/name" (how Azure may report ForwardTo) -> "name"; plain paths unchanged. */
+std::string entityPathOf(const std::string &forwardTo)
+{
+    const auto scheme = forwardTo.find("://");
+    if (scheme == std::string::npos)
+        return forwardTo;
+    const auto slash = forwardTo.find('/', scheme + 3);
+    return slash == std::string::npos ? std::string() : forwardTo.substr(slash + 1);
+}
 
 } // namespace
 
@@ -185,7 +201,10 @@ std::string originalTarget(const core::Message &message, const std::string &sour
 
 struct ReplayJob::Private
 {
-    explicit Private(ReplayJob *job) : q(job) {}
+    explicit Private(ReplayJob *job) : q(job)
+    {
+        QObject::connect(&renewTimer, &QTimer::timeout, q, [this] { renewLocks(); });
+    }
 
     struct Item
     {
@@ -228,6 +247,10 @@ struct ReplayJob::Private
     std::unordered_map<std::int64_t, Verified> verified;
     qint64 lockWaitUntilMs = 0;                      ///< resumed run: wait for an earlier run's locks until then
     int pendingAbandons = 0;
+    QTimer renewTimer;                               ///< renews the locks of held and in-flight messages
+    std::vector<std::pair<std::int64_t, core::Uuid>> renewQueue; ///< this round's locks
+    std::size_t renewNext = 0;
+    int renewalsInFlight = 0;
 
     client::NamespaceConnection *conn() const { return q->m_connection; }
     ReplayJournal &journal() const { return *q->m_journal; }
@@ -293,21 +316,44 @@ struct ReplayJob::Private
         }
     }
 
-    /** 2. Copies announced by an earlier run but not confirmed: look for them in their target queues. */
+    /** Journalled copy message id -> the source sequence numbers announcing it, per target. */
+    using WantedIds = std::unordered_map<std::string, std::vector<std::int64_t>>;
+    using Targets = std::vector<std::pair<std::string, WantedIds>>;
+
+    /** A topic target being checked on resume: the originals' copies are rebuilt, routed through the
+        topic's subscriptions and rules (fetched once), and looked for where the routing puts them. */
+    struct TopicCheck
+    {
+        std::string topic;
+        core::broker::RoutingTopology topology;
+        std::vector<std::int64_t> seqs;                      ///< sorted
+        std::map<std::int64_t, std::string> wantedId;        ///< seq -> journalled copy id
+        std::map<std::int64_t, core::Message> copies;        ///< rebuilt copies (originals still in the source)
+        std::map<std::string, std::set<std::string>> where;  ///< entity to peek -> copy ids looked for there
+        std::map<std::int64_t, std::set<std::string>> seqWhere; ///< seq -> entities its copy should be in
+        std::set<std::pair<std::string, std::string>> found; ///< (entity, copy id)
+        std::set<std::string> inconclusive;                  ///< entities not fully checked (error, bound)
+    };
+
+    /** 2. Copies announced by an earlier run but not confirmed: look for them in their targets. */
     void verifyTargets()
     {
-        std::map<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>> wanted;
+        std::map<std::string, WantedIds> wanted;
         for (const auto &[seq, e] : journal().entries()) {
             if (e.state == ReplayJournal::State::Intent && e.fromEarlierRun)
                 wanted[e.target][e.copyMessageId].push_back(seq);
         }
-        auto targets = std::make_shared<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>>(
-            wanted.begin(), wanted.end());
-        verifyNext(targets, 0);
+        verifyNext(std::make_shared<Targets>(wanted.begin(), wanted.end()), 0);
     }
 
-    void verifyNext(std::shared_ptr<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>> targets,
-                    std::size_t index)
+    void markTarget(const std::shared_ptr<Targets> &targets, std::size_t index, Verified how)
+    {
+        for (const auto &[id, seqs] : (*targets)[index].second)
+            for (auto seq : seqs)
+                verified[seq] = how;
+    }
+
+    void verifyNext(std::shared_ptr<Targets> targets, std::size_t index)
     {
         if (index >= targets->size()) {
             preparing = false;
@@ -317,33 +363,24 @@ struct ReplayJob::Private
         const std::string target = (*targets)[index].first;
         core::logger("models")->info("replay of '{}': checking '{}' for {} copies of an interrupted run", source,
                                      target, (*targets)[index].second.size());
-        // Only a queue can be checked (a topic keeps nothing to look at); the management call also says
-        // whether the target is a queue.
+        // The management call also says whether the target is a queue (else it may be a topic).
         conn()->getQueue(target, q, [this, targets, index, target](core::Result<client::QueueInfo> r) {
             if (!r) {
-                for (const auto &[id, seqs] : (*targets)[index].second)
-                    for (auto seq : seqs)
-                        verified[seq] = Verified::Unverifiable;
-                verifyNext(targets, index + 1);
+                verifyTopic(targets, index);
                 return;
             }
-            for (const auto &[id, seqs] : (*targets)[index].second)
-                for (auto seq : seqs)
-                    verified[seq] = Verified::NotFound;
-            scanTarget(targets, index, 0);
+            markTarget(targets, index, Verified::NotFound);
+            scanTarget(targets, index, 0, 0);
         });
     }
 
-    void scanTarget(std::shared_ptr<std::vector<std::pair<std::string, std::unordered_map<std::string, std::vector<std::int64_t>>>>> targets,
-                    std::size_t index, std::int64_t from)
+    void scanTarget(std::shared_ptr<Targets> targets, std::size_t index, std::int64_t from, std::int64_t scanned)
     {
         const std::string target = (*targets)[index].first;
-        conn()->peek(target, from, kPeekPage, q, [this, targets, index, target](core::Result<std::vector<core::Message>> r) {
+        conn()->peek(target, from, kPeekPage, q, [this, targets, index, target, scanned](core::Result<std::vector<core::Message>> r) {
             auto &ids = (*targets)[index].second;
             if (!r) {
-                for (const auto &[id, seqs] : ids)
-                    for (auto seq : seqs)
-                        verified[seq] = Verified::Unverifiable;
+                markTarget(targets, index, Verified::Unverifiable);
                 verifyNext(targets, index + 1);
                 return;
             }
@@ -356,8 +393,197 @@ struct ReplayJob::Private
                     for (auto seq : it->second)
                         verified[seq] = Verified::Found;
             }
-            scanTarget(targets, index, r->back().sequenceNumber + 1);
+            const std::int64_t total = scanned + std::int64_t(r->size());
+            if (total >= kMaxVerifyPeek) {
+                // Not all of the target was seen: what was not found may still be there.
+                for (const auto &[id, seqs] : ids)
+                    for (auto seq : seqs)
+                        if (verified[seq] == Verified::NotFound)
+                            verified[seq] = Verified::Unverifiable;
+                verifyNext(targets, index + 1);
+                return;
+            }
+            scanTarget(targets, index, r->back().sequenceNumber + 1, total);
         });
+    }
+
+    // ---- resume: a topic target ---------------------------------------------------------------------------
+
+    void verifyTopic(std::shared_ptr<Targets> targets, std::size_t index)
+    {
+        auto check = std::make_shared<TopicCheck>();
+        check->topic = (*targets)[index].first;
+        for (const auto &[id, seqs] : (*targets)[index].second)
+            for (auto seq : seqs) {
+                check->wantedId[seq] = id;
+                check->seqs.push_back(seq);
+                verified[seq] = Verified::Unverifiable; // until shown otherwise
+            }
+        std::sort(check->seqs.begin(), check->seqs.end());
+        auto fail = [this, targets, index, check](const std::string &what, const core::Error &e) {
+            core::logger("models")->info("replay of '{}': cannot check '{}' ({}: {}); its copies stay uncertain",
+                                         source, check->topic, what, e.message);
+            verifyNext(targets, index + 1);
+        };
+        conn()->getTopic(check->topic, q, [this, targets, index, check, fail](core::Result<client::TopicInfo> t) {
+            if (!t)
+                return fail("not a queue or topic", t.error());
+            check->topology.topicDefaultTimeToLive = t->description.defaultMessageTimeToLive;
+            conn()->listSubscriptions(check->topic, q,
+                                      [this, targets, index, check, fail](core::Result<std::vector<client::SubscriptionInfo>> s) {
+                if (!s)
+                    return fail("listing subscriptions", s.error());
+                for (const client::SubscriptionInfo &info : *s)
+                    check->topology.subscriptions.push_back({info.description, {}});
+                loadRules(targets, index, check, 0);
+            });
+        });
+    }
+
+    void loadRules(std::shared_ptr<Targets> targets, std::size_t index, std::shared_ptr<TopicCheck> check, std::size_t sub)
+    {
+        if (sub >= check->topology.subscriptions.size()) {
+            loadOriginals(targets, index, check, 0);
+            return;
+        }
+        const std::string name = check->topology.subscriptions[sub].description.name;
+        conn()->listRules(check->topic, name, q,
+                          [this, targets, index, check, sub](core::Result<std::vector<core::broker::RuleDescription>> r) {
+            if (!r) {
+                core::logger("models")->info("replay of '{}': cannot check '{}' (listing rules: {}); its copies stay uncertain",
+                                             source, check->topic, r.error().message);
+                verifyNext(targets, index + 1);
+                return;
+            }
+            check->topology.subscriptions[sub].rules = std::move(r.value());
+            loadRules(targets, index, check, sub + 1);
+        });
+    }
+
+    /** The originals (still in the source, maybe under the dead run's lock: peek sees them) -> their copies. */
+    void loadOriginals(std::shared_ptr<Targets> targets, std::size_t index, std::shared_ptr<TopicCheck> check,
+                       std::size_t next)
+    {
+        if (next >= check->seqs.size()) {
+            routeCopies(targets, index, check);
+            return;
+        }
+        conn()->peek(source, check->seqs[next], kPeekPage, q,
+                     [this, targets, index, check, next](core::Result<std::vector<core::Message>> r) {
+            if (!r) {
+                core::logger("models")->info("replay of '{}': cannot peek the originals ({}); copies for '{}' stay uncertain",
+                                             source, r.error().message, check->topic);
+                verifyNext(targets, index + 1);
+                return;
+            }
+            if (r->empty()) { // the rest are gone (completed by the earlier run)
+                routeCopies(targets, index, check);
+                return;
+            }
+            for (const core::Message &m : *r) {
+                const auto wanted = check->wantedId.find(m.sequenceNumber);
+                if (wanted == check->wantedId.end())
+                    continue;
+                auto copy = buildCopy(m, q->m_options, journal().journalId(), action ? &*action : nullptr);
+                // Another id than the journal's: the options differ from the earlier run's, so the routing
+                // cannot be predicted for the copy it sent. It stays uncertain.
+                if (copy && copy->messageIdString() == wanted->second)
+                    check->copies.emplace(m.sequenceNumber, std::move(copy.value()));
+            }
+            std::size_t after = next;
+            while (after < check->seqs.size() && check->seqs[after] <= r->back().sequenceNumber)
+                ++after;
+            loadOriginals(targets, index, check, after);
+        });
+    }
+
+    void routeCopies(std::shared_ptr<Targets> targets, std::size_t index, std::shared_ptr<TopicCheck> check)
+    {
+        const core::broker::RoutingEvaluator evaluator(std::move(check->topology));
+        for (const auto &[seq, copy] : check->copies) {
+            const std::string &id = check->wantedId[seq];
+            std::set<std::string> places;
+            for (const core::broker::SubscriptionRouting &sub : evaluator.evaluate(copy).subscriptions) {
+                const std::string path = check->topic + "/Subscriptions/" + sub.subscription;
+                if (sub.uncertain()) {
+                    // A rule that does not compile here: look wherever the subscription could put it.
+                    places.insert(path);
+                    places.insert(path + "/$DeadLetterQueue");
+                    if (!sub.forwardTo.empty())
+                        places.insert(entityPathOf(sub.forwardTo));
+                    continue;
+                }
+                for (const core::broker::RoutedCopy &c : sub.copies) {
+                    switch (c.fate) {
+                    case core::broker::CopyFate::Active: places.insert(path); break;
+                    case core::broker::CopyFate::DeadLetter: places.insert(path + "/$DeadLetterQueue"); break;
+                    // A forward to a topic cannot be peeked: the peek fails and the copy stays uncertain.
+                    case core::broker::CopyFate::Forwarded: places.insert(entityPathOf(c.forwardTo)); break;
+                    case core::broker::CopyFate::Dropped: break;
+                    }
+                }
+            }
+            places.erase(std::string());
+            if (places.empty()) {
+                // The topic drops it: a second send cannot duplicate anything visible.
+                verified[seq] = Verified::NotFound;
+                continue;
+            }
+            for (const std::string &place : places)
+                check->where[place].insert(id);
+            check->seqWhere[seq] = std::move(places);
+        }
+        scanPlace(targets, index, check, check->where.begin(), 0, 0);
+    }
+
+    void scanPlace(std::shared_ptr<Targets> targets, std::size_t index, std::shared_ptr<TopicCheck> check,
+                   std::map<std::string, std::set<std::string>>::iterator place, std::int64_t from, std::int64_t scanned)
+    {
+        if (place == check->where.end()) {
+            settleTopicCheck(check);
+            verifyNext(targets, index + 1);
+            return;
+        }
+        conn()->peek(place->first, from, kPeekPage, q,
+                     [this, targets, index, check, place, scanned](core::Result<std::vector<core::Message>> r) {
+            const std::string &entity = place->first;
+            if (!r) {
+                core::logger("models")->info("replay of '{}': cannot peek '{}' ({})", source, entity, r.error().message);
+                check->inconclusive.insert(entity);
+                scanPlace(targets, index, check, std::next(place), 0, 0);
+                return;
+            }
+            std::size_t seen = 0;
+            for (const core::Message &m : *r) {
+                if (const std::string id = m.messageIdString(); place->second.count(id))
+                    check->found.emplace(entity, id);
+            }
+            for (const std::string &id : place->second)
+                seen += check->found.count({entity, id});
+            const std::int64_t total = scanned + std::int64_t(r->size());
+            if (r->empty() || seen == place->second.size()) {
+                scanPlace(targets, index, check, std::next(place), 0, 0);
+            } else if (total >= kMaxVerifyPeek) {
+                check->inconclusive.insert(entity);
+                scanPlace(targets, index, check, std::next(place), 0, 0);
+            } else {
+                scanPlace(targets, index, check, place, r->back().sequenceNumber + 1, total);
+            }
+        });
+    }
+
+    void settleTopicCheck(const std::shared_ptr<TopicCheck> &check)
+    {
+        for (const auto &[seq, places] : check->seqWhere) {
+            const std::string &id = check->wantedId[seq];
+            bool found = false;
+            bool unsure = false;
+            for (const std::string &place : places) {
+                found = found || check->found.count({place, id}) > 0;
+                unsure = unsure || check->inconclusive.count(place) > 0;
+            }
+            verified[seq] = found ? Verified::Found : unsure ? Verified::Unverifiable : Verified::NotFound;
+        }
     }
 
     // ---- the pipeline ----------------------------------------------------------------------------------------
@@ -418,6 +644,8 @@ struct ReplayJob::Private
         }
         if (copyOnly())
             nextPeek = messages.back().sequenceNumber + 1;
+        else
+            startRenewing(messages.front());
 
         Batch batch;
         bool journalTouched = false;
@@ -472,7 +700,7 @@ struct ReplayJob::Private
                     hold(m);
                     addFailure(seq, item.messageId,
                                QStringLiteral("uncertain after an interrupted run: the copy may already be in '%1' "
-                                              "(it cannot be checked there); left in the source")
+                                              "(it could not be checked there); left in the source")
                                    .arg(QString::fromStdString(entry->target)));
                     continue;
                 }
@@ -623,6 +851,60 @@ struct ReplayJob::Private
                            double(q->m_summary.replayed) / seconds);
     }
 
+    // ---- lock renewal ---------------------------------------------------------------------------------------
+
+    /** Starts the renewal timer at about half the source's lock duration, judged from the first message
+        received (its lockedUntil minus now, at least 1 s). */
+    void startRenewing(const core::Message &first)
+    {
+        if (renewTimer.isActive() || finished || abandoning)
+            return;
+        const auto now = std::chrono::time_point_cast<core::Duration>(std::chrono::system_clock::now());
+        const core::Duration lock = std::max<core::Duration>(first.lockedUntil - now, std::chrono::seconds(1));
+        renewTimer.start(std::chrono::duration_cast<std::chrono::milliseconds>(lock / 2));
+        core::logger("models")->debug("replay of '{}': renewing locks every {} ms", source, (lock / 2).count());
+    }
+
+    void stopRenewing() { renewTimer.stop(); }
+
+    /** One round: every lock the job holds and has not settled (held messages and those of batches in
+        flight). A round still running when the timer fires again is not doubled. */
+    void renewLocks()
+    {
+        if (renewalsInFlight > 0 || finished || abandoning)
+            return;
+        renewQueue.clear();
+        renewNext = 0;
+        for (const auto &[seq, token] : held)
+            renewQueue.emplace_back(seq, token);
+        for (const Batch &b : batches)
+            for (const Item &item : b.items)
+                if (!held.count(item.seq)) // a failed send moved it there
+                    renewQueue.emplace_back(item.seq, item.lockToken);
+        while (renewalsInFlight < kRenewConcurrency && renewNext < renewQueue.size())
+            renewOne();
+    }
+
+    void renewOne()
+    {
+        const auto [seq, token] = renewQueue[renewNext++];
+        ++renewalsInFlight;
+        conn()->renewLock(source, token, q, [this, seq = seq, token = token](core::Result<core::TimePoint> r) {
+            --renewalsInFlight;
+            if (!r) {
+                // MessageLockLost is expected for a message settled since the round began (completed by its
+                // batch); a held one whose lock lapsed anyway comes back and is held again.
+                const auto it = held.find(seq);
+                const bool stillHeld = it != held.end() && it->second == token;
+                if (stillHeld || r.error().code != core::ErrorCode::MessageLockLost)
+                    core::logger("models")->debug("replay of '{}': renewing the lock of #{}: {}", source, seq,
+                                                  r.error().message);
+            }
+            if (!finished && !abandoning && renewNext < renewQueue.size())
+                renewOne();
+        });
+    }
+
     // ---- the end --------------------------------------------------------------------------------------------
 
     /** A receive came back empty. A resumed run first makes sure no message is still hidden by a lock of
@@ -688,6 +970,7 @@ struct ReplayJob::Private
         if (!stopping())
             return; // issueNext() is about to run
         abandoning = true;
+        stopRenewing();
         const auto toAbandon = std::move(held);
         held.clear();
         for (const auto &[seq, token] : toAbandon) {
@@ -708,6 +991,7 @@ struct ReplayJob::Private
         if (finished)
             return;
         finished = true;
+        stopRenewing();
         q->m_running = false;
         ReplaySummary &s = q->m_summary;
         if (q->m_journal) {

@@ -104,11 +104,28 @@ struct ReplaySummary
  *
  * Resuming (same journal file, a later run): a message whose journal says "accepted" is completed
  * without sending again; one with only "intent" (the process died between the send and the journal
- * flush) is looked for in the target by message id (peek of the target queue); found = completed,
- * not found = sent again; for a topic target it cannot be checked and is left in the source as a
- * failure ("uncertain after an interrupted run") — never lost, never duplicated.
+ * flush) is looked for by its copy's message id before the first receive:
+ *  - queue target: the target queue is peeked;
+ *  - topic target: the copy is rebuilt from the original (peeked in the source; makeReplayCopy is
+ *    deterministic, renewed ids included) and routed with core::broker::RoutingEvaluator through the
+ *    topic's subscriptions and rules (listed once per topic per resume); every place the prediction
+ *    puts it is peeked: the subscription (Active), its dead-letter queue (DeadLetter), the forward target
+ *    (Forwarded; a topic there cannot be peeked, see below). A subscription with a rule that does not
+ *    compile here is searched in all three places.
+ * Found anywhere = completed without a second copy; predicted to reach no subscription (the topic drops
+ * it, so a second send duplicates nothing visible) or not found where it should be = sent again. A
+ * management or peek error, a copy that cannot be rebuilt with the journalled id (the options changed
+ * since that run), or a place not searched to its end leaves the original in the source as a failure
+ * ("uncertain after an interrupted run"). At most 10,000 messages are peeked per entity; a copy not
+ * seen within them is uncertain, never missing. A copy a consumer already took from the target cannot
+ * be seen and is sent again.
  *
- * Locks: messages locked by a run that died come back after the source's lock duration.
+ * Locks: the job renews every lock it holds and has not settled (messages kept locked outside the
+ * selection or after a failure, and those of batches in flight) on a timer at about half the source's
+ * lock duration (judged from the first message received: lockedUntil minus now, at least 1 s), with at
+ * most 16 renewals in flight; a MessageLockLost for a message settled meanwhile is ignored. The timer
+ * stops when the job starts abandoning its held messages at the end. Messages locked by a run that died
+ * come back after the source's lock duration.
  *
  * Thread: the connection's (GUI) thread; never blocks (the journal's fsync is one call per batch).
  * `connection` is not owned and must outlive the job.
@@ -169,7 +186,7 @@ private:
     bool m_cancelled = false;
     ReplaySummary m_summary;
     QElapsedTimer m_clock;
-    /** Batches in flight, held locks, resume checks (replayjob.cpp). */
+    /** Batches in flight, held locks and their renewal, resume checks (replayjob.cpp). */
     struct Private;
     friend struct Private;
     std::unique_ptr<Private> d;

@@ -188,6 +188,84 @@ private:
         return finishedCount == 1 ? out : std::nullopt;
     }
 
+    /** Sends one message per entry of `properties` ("<prefix><i>", each with those string properties)
+        to `queue` and dead-letters them; returns the dead-letter queue's messages (in order). */
+    std::vector<core::Message> deadLettered(const std::string &queue, const std::string &prefix,
+                                            const std::vector<std::map<std::string, std::string>> &properties)
+    {
+        std::vector<core::Message> messages;
+        for (std::size_t i = 0; i < properties.size(); ++i) {
+            core::Message m;
+            m.messageId = core::Value::string(prefix + std::to_string(i));
+            for (const auto &[name, value] : properties[i])
+                m.applicationProperties.set(name, core::Value::string(value));
+            m.body = "x";
+            messages.push_back(std::move(m));
+        }
+        auto sent = wait<void>([&](auto cb) { m_connection->sendBatch(queue, std::move(messages), this, cb); });
+        if (!sent || !*sent || !deadLetterAll(queue, int(properties.size())))
+            return {};
+        return peekAll(queue + "/$DeadLetterQueue");
+    }
+
+    /** A subscription whose only rule is the SQL filter `sql`. */
+    bool createFilteredSubscription(const std::string &topic, const std::string &name, const std::string &sql,
+                                    const std::string &forwardTo = {})
+    {
+        core::broker::SubscriptionDescription s;
+        s.topicName = topic;
+        s.name = name;
+        s.forwardTo = forwardTo;
+        auto created = wait<client::SubscriptionInfo>([&](auto cb) { m_connection->createSubscription(s, this, cb); });
+        if (!created || !*created)
+            return false;
+        auto removed = wait<void>([&](auto cb) { m_connection->deleteRule(topic, name, "$Default", this, cb); });
+        core::broker::RuleDescription rule;
+        rule.name = "only";
+        rule.filter = core::broker::SqlFilter{sql, {}};
+        auto added = wait<core::broker::RuleDescription>([&](auto cb) { m_connection->createRule(topic, name, rule, this, cb); });
+        return removed && *removed && added && *added;
+    }
+
+    /** Journal of a run that died after announcing copies to `target` (intent only); `sendFirst`: copies of
+        those indexes were sent before it died. Returns the copies' message ids. */
+    std::vector<std::string> interruptedRun(const QString &path, const std::string &source,
+                                            const std::vector<core::Message> &originals,
+                                            const models::ReplayOptions &options, const std::string &target,
+                                            const std::set<std::size_t> &sendFirst)
+    {
+        auto j = models::ReplayJournal::open(path, QString::fromStdString(source));
+        if (!j)
+            return {};
+        std::vector<std::string> ids;
+        std::vector<core::Message> sent;
+        for (std::size_t i = 0; i < originals.size(); ++i) {
+            auto copy = models::makeReplayCopy(originals[i], options, (*j)->journalId());
+            if (!copy)
+                return {};
+            ids.push_back(copy->messageIdString());
+            (*j)->recordIntent(originals[i].sequenceNumber, target, ids.back());
+            if (sendFirst.count(i))
+                sent.push_back(std::move(copy.value()));
+        }
+        if (!(*j)->flush())
+            return {};
+        for (core::Message &copy : sent) {
+            auto r = wait<void>([&](auto cb) { m_connection->send(target, std::move(copy), this, cb); });
+            if (!r || !*r)
+                return {};
+        }
+        return ids;
+    }
+
+    static std::multiset<std::string> idsOf(const std::vector<core::Message> &messages)
+    {
+        std::multiset<std::string> ids;
+        for (const auto &m : messages)
+            ids.insert(m.messageIdString());
+        return ids;
+    }
+
     QString journalPath(const QString &name) const { return m_dir.filePath(name + QStringLiteral(".journal")); }
 
 private Q_SLOTS:
@@ -725,7 +803,7 @@ private Q_SLOTS:
 
         // An earlier run's journal: #0 and #1 accepted (their copies are "in the target" - here nowhere,
         // so a second copy would show), #2 intent only but its copy did arrive, #3 intent only and lost,
-        // #4 intent only towards a topic (cannot be checked).
+        // #4 intent only towards a target that cannot be checked (neither a queue nor a topic).
         const QString path = journalPath(QStringLiteral("resume"));
         {
             auto j = models::ReplayJournal::open(path, QString::fromStdString(source));
@@ -736,7 +814,7 @@ private Q_SLOTS:
             }
             (*j)->recordIntent(dlq[2].sequenceNumber, q, dlq[2].messageIdString());
             (*j)->recordIntent(dlq[3].sequenceNumber, q, dlq[3].messageIdString());
-            (*j)->recordIntent(dlq[4].sequenceNumber, "events", dlq[4].messageIdString());
+            (*j)->recordIntent(dlq[4].sequenceNumber, "replay-no-such-entity", dlq[4].messageIdString());
             QVERIFY((*j)->flush());
         }
         QVERIFY(models::ReplayJob::hasUnfinishedJournal(path, QString::fromStdString(source)));
@@ -773,6 +851,129 @@ private Q_SLOTS:
         const auto left = drain(source);
         QCOMPARE(left.size(), std::size_t(1));
         QCOMPARE(left.front().sequenceNumber, dlq[4].sequenceNumber);
+    }
+
+    void resumeChecksTopicTarget()
+    {
+        const std::string q = "replay-resume-topic";
+        const std::string source = q + "/$DeadLetterQueue";
+        QVERIFY(createQueue(q));
+        // #0 goes to 'all' and 'high-priority', #1 to 'all' only; #2 is not in the journal.
+        const auto dlq = deadLettered(q, "rt-", {{{"priority", "high"}}, {{"priority", "low"}}, {{"priority", "low"}}});
+        QCOMPARE(dlq.size(), std::size_t(3));
+        drain("events/Subscriptions/all");
+        drain("events/Subscriptions/high-priority");
+
+        models::ReplayOptions options;
+        options.target = models::ReplayOptions::Target::Entity;
+        options.targetEntity = QStringLiteral("events");
+        options.renewMessageId = true;
+        // The earlier run announced #0 and #1 and died after sending #0's copy.
+        const QString path = journalPath(QStringLiteral("resume-topic"));
+        const auto ids = interruptedRun(path, source, {dlq[0], dlq[1]}, options, "events", {0});
+        QCOMPARE(ids.size(), std::size_t(2));
+        QVERIFY(ids[0] != dlq[0].messageIdString()); // renewed: only found if the job rebuilds it the same way
+
+        models::ReplayJob job(m_connection.get(), QString::fromStdString(source), options, path);
+        const auto summary = run(job);
+        QVERIFY(summary);
+        QCOMPARE(summary->error, QString());
+        QCOMPARE(summary->failed, 0);
+        QCOMPARE(summary->replayed, 3);
+        QCOMPARE(summary->resumed, 1);
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(counts(q).deadLetter, 0);
+
+        const auto all = idsOf(drain("events/Subscriptions/all"));
+        QCOMPARE(all.size(), std::size_t(3));
+        QCOMPARE(all.count(ids[0]), std::size_t(1)); // not sent a second time
+        QCOMPARE(all.count(ids[1]), std::size_t(1)); // sent once
+        const auto high = idsOf(drain("events/Subscriptions/high-priority"));
+        QCOMPARE(high, std::multiset<std::string>{ids[0]});
+    }
+
+    void resumeTopicForwardedOrDropped()
+    {
+        const std::string q = "replay-resume-fwd-src";
+        const std::string source = q + "/$DeadLetterQueue";
+        const std::string forwardQueue = "replay-resume-fwd";
+        const std::string topic = "replay-resume-fwd-topic";
+        QVERIFY(createQueue(q));
+        QVERIFY(createQueue(forwardQueue));
+        core::broker::TopicDescription t;
+        t.name = topic;
+        auto created = wait<client::TopicInfo>([&](auto cb) { m_connection->createTopic(t, this, cb); });
+        QVERIFY(created && *created);
+        QVERIFY(createFilteredSubscription(topic, "red", "color = 'red'"));
+        QVERIFY(createFilteredSubscription(topic, "squares", "shape = 'square'", forwardQueue));
+        // #0: forwarded to the queue, its copy arrived before the crash; #1: forwarded, lost;
+        // #2: matches no subscription (the topic drops it).
+        const auto dlq = deadLettered(q, "rf-", {{{"shape", "square"}}, {{"shape", "square"}}, {{"shape", "circle"}}});
+        QCOMPARE(dlq.size(), std::size_t(3));
+
+        models::ReplayOptions options;
+        options.target = models::ReplayOptions::Target::Entity;
+        options.targetEntity = QString::fromStdString(topic);
+        const QString path = journalPath(QStringLiteral("resume-fwd"));
+        const auto ids = interruptedRun(path, source, dlq, options, topic, {0});
+        QCOMPARE(ids.size(), std::size_t(3));
+        QTRY_COMPARE(counts(forwardQueue).active, 1);
+
+        models::ReplayJob job(m_connection.get(), QString::fromStdString(source), options, path);
+        const auto summary = run(job);
+        QVERIFY(summary);
+        QCOMPARE(summary->error, QString());
+        for (const auto &f : summary->failures)
+            qWarning("failure #%lld: %s", static_cast<long long>(f.sequenceNumber), qPrintable(f.reason));
+        QCOMPARE(summary->failed, 0);
+        QCOMPARE(summary->replayed, 3);
+        QCOMPARE(summary->resumed, 1);
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(counts(q).deadLetter, 0);
+        QTRY_COMPARE(counts(forwardQueue).active, 2);
+        QCOMPARE(idsOf(drain(forwardQueue)), (std::multiset<std::string>{ids[0], ids[1]}));
+        QCOMPARE(drain(topic + "/Subscriptions/red").size(), std::size_t(0));
+    }
+
+    void renewsHeldLocks()
+    {
+        const std::string q = "replay-renew";
+        const std::string source = q + "/$DeadLetterQueue";
+        QVERIFY(createQueue(q, 5s)); // the shortest lock the emulator accepts
+        QVERIFY(sendN(q, 10, "n-"));
+        QVERIFY(deadLetterAll(q, 10));
+        const auto before = peekAll(source);
+        QCOMPARE(before.size(), std::size_t(10));
+        std::map<std::int64_t, std::uint32_t> deliveries;
+        for (const auto &m : before)
+            deliveries[m.sequenceNumber] = m.deliveryCount;
+
+        // Two selected messages plus one that is gone: the job cannot stop early and holds the other
+        // eight until its last receive has waited emptyWait (longer than the lock) for more.
+        models::ReplayOptions options;
+        options.sequenceNumbers = {before[0].sequenceNumber, before[1].sequenceNumber, before.back().sequenceNumber + 1000};
+        models::ReplayJob job(m_connection.get(), QString::fromStdString(source), options,
+                              journalPath(QStringLiteral("renew")));
+        job.setEmptyWait(6500ms);
+        const auto summary = run(job, 30000);
+        QVERIFY(summary);
+        QCOMPARE(summary->error, QString());
+        QVERIFY(!summary->cancelled);
+        QCOMPARE(summary->replayed, 2);
+        QCOMPARE(summary->failed, 0);
+        QVERIFY2(summary->seconds > 5.5, qPrintable(QString::number(summary->seconds))); // outlived the lock
+
+        // Received once by the job, never again after a lapsed lock.
+        const auto after = peekAll(source);
+        QCOMPARE(after.size(), std::size_t(8));
+        for (const auto &m : after)
+            QVERIFY2(m.deliveryCount == deliveries[m.sequenceNumber] + 1,
+                     qPrintable(QStringLiteral("#%1 delivered %2 times, %3 before the job")
+                                    .arg(m.sequenceNumber)
+                                    .arg(m.deliveryCount)
+                                    .arg(deliveries[m.sequenceNumber])));
+        QCOMPARE(drain(source).size(), std::size_t(8)); // nothing left locked
+        QCOMPARE(idsOf(drain(q)), (std::multiset<std::string>{"n-0", "n-1"}));
     }
 
     void crashMidwayThenResume()
