@@ -724,19 +724,6 @@ struct ReplayJob::Private
             batch.items.push_back(std::move(item));
         }
 
-        // The intents must be on disk before anything is sent.
-        if (journalTouched) {
-            if (auto flushed = journal().flush(); !flushed) {
-                setError(QString::fromStdString(flushed.error().message));
-                for (const Item &item : batch.items) {
-                    inFlight.erase(item.seq);
-                    if (!copyOnly())
-                        held[item.seq] = item.lockToken;
-                }
-                maybeFinish();
-                return;
-            }
-        }
         if (batch.items.empty()) {
             issueNext();
             maybeFinish();
@@ -745,6 +732,31 @@ struct ReplayJob::Private
 
         batches.push_back(std::move(batch));
         Batch *b = &batches.back();
+        if (journalTouched) {
+            // The intents must be on disk before anything is sent; the fsync runs off the GUI thread.
+            journal().flushAsync(q, [this, b](core::Result<void> flushed) {
+                if (!flushed) {
+                    setError(QString::fromStdString(flushed.error().message));
+                    for (const Item &item : b->items) {
+                        inFlight.erase(item.seq);
+                        if (!copyOnly())
+                            held[item.seq] = item.lockToken;
+                    }
+                    batches.remove_if([b](const Batch &x) { return &x == b; });
+                    maybeFinish();
+                    return;
+                }
+                sendBatch(b);
+            });
+        } else {
+            sendBatch(b);
+        }
+        // Pipelining: receive the next batch while this one's copies are in flight.
+        issueNext();
+    }
+
+    void sendBatch(Batch *b)
+    {
         for (std::size_t i = 0; i < b->items.size(); ++i) {
             Item &item = b->items[i];
             if (!item.send) {
@@ -757,8 +769,6 @@ struct ReplayJob::Private
         }
         if (b->pendingSends == 0)
             onBatchSent(b);
-        // Pipelining: receive the next batch while this one's copies are in flight.
-        issueNext();
     }
 
     bool cancelledOrStopped() const { return q->m_cancelled || !error.isEmpty() || limitReached(); }
@@ -791,15 +801,22 @@ struct ReplayJob::Private
 
     void onBatchSent(Batch *b)
     {
-        // "accepted" must be durable before an original is completed.
-        if (auto flushed = journal().flush(); !flushed) {
-            setError(QString::fromStdString(flushed.error().message));
-            for (Item &item : b->items) {
-                if (item.accepted && !copyOnly())
-                    held[item.seq] = item.lockToken;
-                item.accepted = false;
+        // "accepted" must be durable before an original is completed (fsync off the GUI thread).
+        journal().flushAsync(q, [this, b](core::Result<void> flushed) {
+            if (!flushed) {
+                setError(QString::fromStdString(flushed.error().message));
+                for (Item &item : b->items) {
+                    if (item.accepted && !copyOnly())
+                        held[item.seq] = item.lockToken;
+                    item.accepted = false;
+                }
             }
-        }
+            completeBatch(b);
+        });
+    }
+
+    void completeBatch(Batch *b)
+    {
         for (Item &item : b->items) {
             if (!item.accepted)
                 continue;

@@ -127,7 +127,8 @@ struct ReplaySummary
  * stops when the job starts abandoning its held messages at the end. Messages locked by a run that died
  * come back after the source's lock duration.
  *
- * Thread: the connection's (GUI) thread; never blocks (the journal's fsync is one call per batch).
+ * Thread: the connection's (GUI) thread; never waits for the disk: the journal's writes and fsyncs run on its
+ * own worker thread (ReplayJournal::flushAsync), except one final flush when the job ends.
  * `connection` is not owned and must outlive the job.
  */
 class ReplayJob : public QObject

@@ -3,6 +3,8 @@
 #include "core/value.h"
 
 #include <QDir>
+#include <QFuture>
+#include <QtConcurrent/QtConcurrentRun>
 #include <QFileInfo>
 
 #include <algorithm>
@@ -350,22 +352,62 @@ void ReplayJournal::recordFailed(std::int64_t sequenceNumber, const std::string 
     append("F\t" + std::to_string(sequenceNumber) + '\t' + encodeField(reason));
 }
 
+core::Result<void> ReplayJournal::writeOut(const QByteArray &data)
+{
+    if (data.isEmpty())
+        return {};
+    if (m_file->write(data) != data.size() || !m_file->flush())
+        return storeError(m_path, m_file->errorString());
+    if (!syncHandle(m_file->handle()))
+        return storeError(m_path, QStringLiteral("fsync failed"));
+    return {};
+}
+
 core::Result<void> ReplayJournal::flush()
 {
     if (!m_file)
         return storeError(m_path, QStringLiteral("not open for writing"));
+    if (m_pool)
+        m_pool->waitForDone();
+    if (*m_asyncFailed)
+        return storeError(m_path, QStringLiteral("an earlier write failed"));
     if (m_buffer.isEmpty())
         return {};
-    if (m_file->write(m_buffer) != m_buffer.size() || !m_file->flush())
-        return storeError(m_path, m_file->errorString());
-    if (!syncHandle(m_file->handle()))
-        return storeError(m_path, QStringLiteral("fsync failed"));
+    if (auto written = writeOut(m_buffer); !written)
+        return written;
     m_buffer.clear();
     return {};
 }
 
+void ReplayJournal::flushAsync(QObject *context, std::function<void(core::Result<void>)> done)
+{
+    Q_ASSERT(context && done);
+    if (!m_file) {
+        QMetaObject::invokeMethod(context, [done, path = m_path] { done(storeError(path, QStringLiteral("not open for writing"))); },
+                                  Qt::QueuedConnection);
+        return;
+    }
+    if (!m_pool) {
+        m_pool = std::make_unique<QThreadPool>();
+        m_pool->setMaxThreadCount(1);
+        m_pool->setExpiryTimeout(-1);
+    }
+    // Even an empty flush goes through the pool: `done` must not overtake the flushes before it.
+    QByteArray data = std::exchange(m_buffer, QByteArray());
+    QtConcurrent::run(m_pool.get(), [this, data = std::move(data), failed = m_asyncFailed]() -> core::Result<void> {
+        if (*failed)
+            return storeError(m_path, QStringLiteral("an earlier write failed"));
+        auto written = writeOut(data);
+        if (!written)
+            *failed = true;
+        return written;
+    }).then(context, [done = std::move(done)](core::Result<void> result) { done(std::move(result)); });
+}
+
 core::Result<void> ReplayJournal::remove()
 {
+    if (m_pool)
+        m_pool->waitForDone();
     if (m_file)
         m_file->close();
     m_file.reset();

@@ -4,8 +4,10 @@
 
 #include <QFile>
 #include <QString>
+#include <QThreadPool>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -81,8 +83,17 @@ public:
     void recordCompleted(std::int64_t sequenceNumber);
     void recordFailed(std::int64_t sequenceNumber, const std::string &reason);
 
-    /** Writes the buffered records and fsyncs the file. StoreError on failure (the buffer is kept). */
+    /** Writes the buffered records and fsyncs the file, on the calling thread (after any asynchronous
+        flush has finished). StoreError on failure (the buffer is kept). */
     core::Result<void> flush();
+    /**
+     * As flush(), on the journal's own worker thread, so that the GUI thread never waits for a disk:
+     * `done` runs on `context`'s thread once every record buffered up to this call is on disk (or with
+     * StoreError). Flushes complete in call order. After a failed asynchronous flush its records are
+     * lost from the buffer and every later flush fails too (the job stops; nothing is completed
+     * without its record on disk). `done` is dropped if `context` is destroyed first.
+     */
+    void flushAsync(QObject *context, std::function<void(core::Result<void>)> done);
     /** Bytes buffered by record*() and not yet flushed. */
     std::size_t buffered() const { return std::size_t(m_buffer.size()); }
 
@@ -103,8 +114,16 @@ private:
     bool m_resumed = false;
     bool m_repaired = false;
     std::unordered_map<std::int64_t, Entry> m_entries;
+    /** Worker: writes `data` through m_file and fsyncs. Only one runs at a time (one pool thread, or the
+        caller after waitForDone()), so m_file is never used by two threads at once. */
+    core::Result<void> writeOut(const QByteArray &data);
+
     QByteArray m_buffer;
     std::unique_ptr<QFile> m_file;
+    /** One thread: asynchronous flushes run one after the other, in call order. Declared after m_file so
+        that it is destroyed (waiting for running flushes) first. */
+    std::unique_ptr<QThreadPool> m_pool;
+    std::shared_ptr<bool> m_asyncFailed = std::make_shared<bool>(false);
 };
 
 } // namespace busyard::models

@@ -107,9 +107,13 @@ int main(int argc, char **argv)
     QTimer tick;
     qint64 lastTick = 0;
     qint64 maxGap = 0;
+    qint64 maxGapAt = 0;
     QObject::connect(&tick, &QTimer::timeout, &app, [&] {
         const qint64 now = clock.elapsed();
-        maxGap = std::max(maxGap, now - lastTick);
+        if (now - lastTick > maxGap) {
+            maxGap = now - lastTick;
+            maxGapAt = now;
+        }
         lastTick = now;
     });
     clock.start();
@@ -142,9 +146,9 @@ int main(int argc, char **argv)
     const bool ok = summary->error.isEmpty() && summary->replayed == count && received == std::size_t(count)
         && ids.size() == std::size_t(count) && leftInDlq.value_or(-1) == 0;
     std::printf("replay: %lld of %d messages in %.2f s (batch %d, journal in %s): %.0f msgs/s (target >= 2000); "
-                "total incl. final empty receive %.2f s; longest GUI stall %lld ms; verify: %zu received, %zu distinct ids, %lld left in DLQ: %s%s%s\n",
+                "total incl. final empty receive %.2f s; longest GUI stall %lld ms (ending at %.2f s); verify: %zu received, %zu distinct ids, %lld left in DLQ: %s%s%s\n",
                 static_cast<long long>(summary->replayed), count, seconds, batchSize, qPrintable(dir.path()),
-                double(summary->replayed) / seconds, summary->seconds, static_cast<long long>(maxGap), received, ids.size(),
+                double(summary->replayed) / seconds, summary->seconds, static_cast<long long>(maxGap), maxGapAt / 1000.0, received, ids.size(),
                 static_cast<long long>(leftInDlq.value_or(-1)), ok ? "OK" : "FAILED",
                 summary->error.isEmpty() ? "" : "; error: ", qPrintable(summary->error));
     return ok ? 0 : 2;

@@ -499,6 +499,41 @@ private Q_SLOTS:
         }
     }
 
+    void journalFlushesAsynchronouslyInOrder()
+    {
+        const QString path = journalPath(QStringLiteral("async"));
+        std::vector<int> order;
+        {
+            auto j = models::ReplayJournal::open(path, QStringLiteral("q"));
+            QVERIFY2(j, j ? "" : j.error().message.c_str());
+            (*j)->recordIntent(1, "q", "a");
+            (*j)->flushAsync(this, [&](core::Result<void> r) { order.push_back(r ? 1 : -1); });
+            (*j)->recordAccepted(1);
+            (*j)->flushAsync(this, [&](core::Result<void> r) { order.push_back(r ? 2 : -2); });
+            (*j)->flushAsync(this, [&](core::Result<void> r) { order.push_back(r ? 3 : -3); }); // nothing new: still after 2
+            QCOMPARE(order.size(), std::size_t(0)); // never synchronous
+            QTRY_COMPARE(order.size(), std::size_t(3));
+            QCOMPARE(order, (std::vector<int>{1, 2, 3}));
+            // What the callbacks announced is on disk: another reader sees it.
+            auto read = models::ReplayJournal::read(path);
+            QVERIFY(read);
+            QCOMPARE((*read)->find(1)->state, models::ReplayJournal::State::Accepted);
+            // A flush whose context is gone is dropped, the write still happens.
+            (*j)->recordCompleted(1);
+            bool called = false;
+            {
+                QObject gone;
+                (*j)->flushAsync(&gone, [&](core::Result<void>) { called = true; });
+            }
+            QVERIFY((*j)->flush()); // waits for the asynchronous one
+            QTest::qWait(50);
+            QVERIFY(!called);
+        }
+        auto read = models::ReplayJournal::read(path);
+        QVERIFY(read);
+        QCOMPARE((*read)->find(1)->state, models::ReplayJournal::State::Completed);
+    }
+
     void journalRefusesForeignFiles()
     {
         const QString foreign = journalPath(QStringLiteral("foreign"));
