@@ -9,6 +9,7 @@
 #include "replaydialog.h"
 #include "routingpreview.h"
 #include "senddialog.h"
+#include "widgetaction.h"
 
 #include "core/client/namespaceconnection.h"
 #include "core/sql/filter.h"
@@ -90,15 +91,7 @@ MessageBrowser::~MessageBrowser()
 void MessageBrowser::buildActions()
 {
     const auto make = [this](const char *name, const QString &text, const QString &shortcut, const QString &tip) {
-        auto *action = new QAction(text, this);
-        action->setObjectName(QLatin1String(name));
-        if (!shortcut.isEmpty()) {
-            action->setShortcut(QKeySequence(shortcut));
-            action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        }
-        action->setToolTip(shortcut.isEmpty() ? tip : QStringLiteral("%1 (%2)").arg(tip, QKeySequence(shortcut).toString(QKeySequence::NativeText)));
-        addAction(action);
-        return action;
+        return addWidgetAction(this, name, text, shortcut, tip);
     };
     m_refreshAction = make("refresh", tr("Refresh"), QStringLiteral("F5"), tr("Peek again from the first message"));
     m_sendAction = make("send", tr("Send…"), QStringLiteral("Ctrl+N"), tr("Compose and send a message"));

@@ -1,6 +1,7 @@
 #include "sessionsview.h"
 
 #include "emptystate.h"
+#include "widgetaction.h"
 
 #include "core/client/namespaceconnection.h"
 
@@ -235,17 +236,7 @@ SessionsView::~SessionsView()
 void SessionsView::buildActions()
 {
     const auto make = [this](const char *name, const QString &text, const QString &shortcut, const QString &tip) {
-        auto *action = new QAction(text, this);
-        action->setObjectName(QLatin1String(name));
-        if (!shortcut.isEmpty()) {
-            action->setShortcut(QKeySequence(shortcut));
-            action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
-        }
-        action->setToolTip(shortcut.isEmpty()
-                               ? tip
-                               : QStringLiteral("%1 (%2)").arg(tip, QKeySequence(shortcut).toString(QKeySequence::NativeText)));
-        addAction(action);
-        return action;
+        return addWidgetAction(this, name, text, shortcut, tip);
     };
     m_refreshAction = make("refresh", tr("Refresh"), QStringLiteral("F5"), tr("List the sessions again and recount their messages"));
     m_saveAction = make("saveState", tr("Save"), QStringLiteral("Ctrl+S"),
