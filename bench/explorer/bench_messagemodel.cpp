@@ -5,7 +5,7 @@
 
 #include "core/client/namespaceconnection.h"
 
-#include "../../tests/common/emulatorprocess.h"
+#include "../../tests/common/clienttest.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -26,31 +26,22 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "busyard-emulator did not start\n");
         return 1;
     }
-    client::ConnectionOptions options;
-    options.operationTimeout = std::chrono::seconds(60);
-    auto connection = client::NamespaceConnection::create(emulator.connectionStringUtf8(), options);
+    auto connection = testing::connectTo(emulator, std::chrono::seconds(60));
     if (!connection)
         return 1;
-    auto &conn = *connection.value();
+    auto &conn = *connection;
 
     const std::string body(1024, 'x');
-    int sent = 0, failed = 0;
-    constexpr int kBatch = 1000;
-    for (int first = 0; first < count; first += kBatch) {
-        std::vector<core::Message> batch;
-        for (int i = first; i < std::min(count, first + kBatch); ++i) {
-            core::Message m;
-            m.messageId = core::Value::string("bench-" + std::to_string(i));
-            m.subject = "bench";
-            m.body = body;
-            batch.push_back(std::move(m));
-        }
-        const int n = int(batch.size());
-        conn.sendBatch("orders", std::move(batch), &app, [&, n](core::Result<void> r) { (r ? sent : failed) += n; });
-        if (!QTest::qWaitFor([&] { return sent + failed >= first + n; }, 120000) || failed) {
-            std::fprintf(stderr, "send failed\n");
-            return 1;
-        }
+    const bool sent = testing::sendGenerated(conn, &app, "orders", count, [&](int i) {
+        core::Message m;
+        m.messageId = core::Value::string("bench-" + std::to_string(i));
+        m.subject = "bench";
+        m.body = body;
+        return m;
+    });
+    if (!sent) {
+        std::fprintf(stderr, "send failed\n");
+        return 1;
     }
 
     models::MessageListModel model(&conn, "orders");

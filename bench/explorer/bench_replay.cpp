@@ -7,7 +7,7 @@
 
 #include "core/client/namespaceconnection.h"
 
-#include "../../tests/common/emulatorprocess.h"
+#include "../../tests/common/clienttest.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -33,54 +33,29 @@ int main(int argc, char **argv)
         std::fprintf(stderr, "busyard-emulator did not start\n");
         return 1;
     }
-    client::ConnectionOptions options;
-    options.operationTimeout = std::chrono::seconds(60);
-    options.managementUrl = emulator.managementUrl();
-    auto connection = client::NamespaceConnection::create(emulator.connectionStringUtf8(), options);
+    auto connection = testing::connectTo(emulator, std::chrono::seconds(60));
     if (!connection)
         return 1;
-    auto &conn = *connection.value();
+    auto &conn = *connection;
     const std::string queue = "orders";
     const std::string dlq = queue + "/$DeadLetterQueue";
 
     // Fill the DLQ: send, then receive (peek-lock) and dead-letter in batches.
     const std::string body(1024, 'x');
-    constexpr int kBatch = 1000;
-    for (int first = 0; first < count; first += kBatch) {
-        std::vector<core::Message> batch;
-        for (int i = first; i < std::min(count, first + kBatch); ++i) {
-            core::Message m;
-            m.messageId = core::Value::string("bench-" + std::to_string(i));
-            m.body = body;
-            m.applicationProperties.set("index", core::Value::int32(i));
-            batch.push_back(std::move(m));
-        }
-        std::optional<bool> ok;
-        conn.sendBatch(queue, std::move(batch), &app, [&](core::Result<void> r) { ok = r.ok(); });
-        if (!QTest::qWaitFor([&] { return ok.has_value(); }, 120000) || !*ok) {
-            std::fprintf(stderr, "send failed\n");
-            return 1;
-        }
+    const bool sent = testing::sendGenerated(conn, &app, queue, count, [&](int i) {
+        core::Message m;
+        m.messageId = core::Value::string("bench-" + std::to_string(i));
+        m.body = body;
+        m.applicationProperties.set("index", core::Value::int32(i));
+        return m;
+    });
+    if (!sent) {
+        std::fprintf(stderr, "send failed\n");
+        return 1;
     }
-    int deadLettered = 0;
-    while (deadLettered < count) {
-        std::optional<std::vector<core::Message>> got;
-        conn.receive(queue, client::ReceiveMode::PeekLock, kBatch, 5s, &app,
-                     [&](core::Result<std::vector<core::Message>> r) { got = r ? r.value() : std::vector<core::Message>{}; });
-        if (!QTest::qWaitFor([&] { return got.has_value(); }, 120000) || got->empty()) {
-            std::fprintf(stderr, "receive for dead-lettering failed\n");
-            return 1;
-        }
-        int settled = 0, errors = 0;
-        for (const auto &m : *got)
-            conn.deadLetter(queue, m.lockToken, std::string("bench"), std::nullopt, &app,
-                            [&](core::Result<void> r) { ++(r ? settled : errors); });
-        const int n = int(got->size());
-        if (!QTest::qWaitFor([&] { return settled + errors == n; }, 120000) || errors) {
-            std::fprintf(stderr, "dead-lettering failed\n");
-            return 1;
-        }
-        deadLettered += n;
+    if (!testing::deadLetterFirst(conn, &app, queue, count, "bench", std::nullopt, count / 500 + 10)) {
+        std::fprintf(stderr, "dead-lettering failed\n");
+        return 1;
     }
 
     QTemporaryDir dir(journalDir + QStringLiteral("/bench_replay-XXXXXX"));
@@ -131,7 +106,7 @@ int main(int argc, char **argv)
     std::size_t received = 0;
     for (;;) {
         std::optional<std::vector<core::Message>> got;
-        conn.receive(queue, client::ReceiveMode::ReceiveAndDelete, kBatch, 1s, &app,
+        conn.receive(queue, client::ReceiveMode::ReceiveAndDelete, 1000, 1s, &app,
                      [&](core::Result<std::vector<core::Message>> r) { got = r ? r.value() : std::vector<core::Message>{}; });
         if (!QTest::qWaitFor([&] { return got.has_value(); }, 120000) || got->empty())
             break;

@@ -9,9 +9,12 @@
 
 #include <QtTest/QTest>
 
+#include <algorithm>
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 namespace busyard::testing {
 
@@ -39,6 +42,55 @@ inline std::unique_ptr<client::NamespaceConnection> connectTo(const EmulatorProc
     options.managementUrl = emulator.managementUrl();
     auto created = client::NamespaceConnection::create(emulator.connectionStringUtf8(), options);
     return created ? std::move(created.value()) : nullptr;
+}
+
+/** Sends `make(i)` for i in [0, count) to `entity` in batches of 1,000, each awaited (at most `timeoutMs`);
+    true when every batch was accepted. */
+template<typename Make>
+bool sendGenerated(client::NamespaceConnection &connection, QObject *context, const std::string &entity, int count,
+                   Make make, int timeoutMs = 120000)
+{
+    constexpr int kBatch = 1000;
+    for (int first = 0; first < count; first += kBatch) {
+        std::vector<core::Message> batch;
+        for (int i = first; i < std::min(count, first + kBatch); ++i)
+            batch.push_back(make(i));
+        std::optional<bool> ok;
+        connection.sendBatch(entity, std::move(batch), context, [&](core::Result<void> r) { ok = r.ok(); });
+        if (!QTest::qWaitFor([&] { return ok.has_value(); }, timeoutMs) || !*ok)
+            return false;
+    }
+    return true;
+}
+
+/**
+ * Moves the first `count` active messages of `queue` to its dead-letter queue: peek-lock receives (at most
+ * 500 at a time, `maxRounds` of them) and one deadLetter() each with `reason` / `description`. True when
+ * exactly `count` were dead-lettered; false on any failure or when the queue held fewer.
+ */
+inline bool deadLetterFirst(client::NamespaceConnection &connection, QObject *context, const std::string &queue,
+                            int count, const std::string &reason, const std::optional<std::string> &description,
+                            int maxRounds = 50)
+{
+    using namespace std::chrono_literals;
+    int settled = 0;
+    int failed = 0;
+    for (int round = 0; round < maxRounds && settled < count; ++round) {
+        std::optional<std::vector<core::Message>> locked;
+        connection.receive(queue, client::ReceiveMode::PeekLock, std::min(count - settled, 500), 2s, context,
+                           [&](core::Result<std::vector<core::Message>> r) {
+                               locked = r ? r.value() : std::vector<core::Message>{};
+                           });
+        if (!QTest::qWaitFor([&] { return locked.has_value(); }, 30000))
+            return false;
+        const int target = settled + int(locked->size());
+        for (const auto &m : *locked)
+            connection.deadLetter(queue, m.lockToken, reason, description, context,
+                                  [&](core::Result<void> r) { r ? ++settled : ++failed; });
+        if (!QTest::qWaitFor([&] { return settled + failed >= target; }, 30000) || failed)
+            return false;
+    }
+    return settled == count;
 }
 
 } // namespace busyard::testing

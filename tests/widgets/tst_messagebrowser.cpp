@@ -17,7 +17,7 @@
 #include "resources/resources.h"
 #include "models/replayjob.h"
 
-#include "../common/emulatorprocess.h"
+#include "../common/clienttest.h"
 
 #include <Qsci/qsciscintilla.h>
 
@@ -124,24 +124,7 @@ private:
     /** Moves the first `count` active messages of 'orders' to its dead-letter queue (reason "test"). */
     bool deadLetter(int count)
     {
-        int settled = 0;
-        int failed = 0;
-        for (int round = 0; round < 20 && settled < count; ++round) {
-            std::optional<std::vector<core::Message>> locked;
-            m_connection->receive(kQueue, client::ReceiveMode::PeekLock, count - settled, 2s, this,
-                                  [&](core::Result<std::vector<core::Message>> r) {
-                                      locked = r ? r.value() : std::vector<core::Message>{};
-                                  });
-            if (!QTest::qWaitFor([&] { return locked.has_value(); }, 20000))
-                return false;
-            const int target = settled + int(locked->size());
-            for (const auto &m : *locked)
-                m_connection->deadLetter(kQueue, m.lockToken, std::string("test"), std::string("replay me"), this,
-                                         [&](core::Result<void> r) { r ? ++settled : ++failed; });
-            if (!QTest::qWaitFor([&] { return settled + failed >= target; }, 20000) || failed)
-                return false;
-        }
-        return settled == count;
+        return testing::deadLetterFirst(*m_connection, this, kQueue, count, "test", "replay me", 20);
     }
 
     bool createQueue(const std::string &name)
@@ -185,12 +168,8 @@ private Q_SLOTS:
     {
         m_emulator = std::make_unique<testing::EmulatorProcess>();
         QVERIFY2(m_emulator->start(), "busyard-emulator did not start");
-        client::ConnectionOptions options;
-        options.operationTimeout = 20s;
-        options.managementUrl = m_emulator->managementUrl(); // the count sampler and the replay dialog use it
-        auto created = client::NamespaceConnection::create(m_emulator->connectionStringUtf8(), options);
-        QVERIFY(created);
-        m_connection = std::move(created.value());
+        m_connection = testing::connectTo(*m_emulator); // with the management URL: the count sampler and replay dialog use it
+        QVERIFY(m_connection);
     }
 
     void cleanup()

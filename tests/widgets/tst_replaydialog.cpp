@@ -169,24 +169,7 @@ private:
     /** Moves `count` active messages of 'orders' to its dead-letter queue (reason "test"). */
     bool deadLetter(int count)
     {
-        int settled = 0;
-        int failed = 0;
-        for (int round = 0; round < 50 && settled < count; ++round) {
-            std::optional<std::vector<core::Message>> locked;
-            m_connection->receive(kQueue, client::ReceiveMode::PeekLock, count - settled, 2s, this,
-                                  [&](core::Result<std::vector<core::Message>> r) {
-                                      locked = r ? r.value() : std::vector<core::Message>{};
-                                  });
-            if (!QTest::qWaitFor([&] { return locked.has_value(); }, 20000))
-                return false;
-            const int target = settled + int(locked->size());
-            for (const auto &m : *locked)
-                m_connection->deadLetter(kQueue, m.lockToken, std::string("test"), std::string("replay me"), this,
-                                         [&](core::Result<void> r) { r ? ++settled : ++failed; });
-            if (!QTest::qWaitFor([&] { return settled + failed >= target; }, 20000) || failed)
-                return false;
-        }
-        return settled == count;
+        return testing::deadLetterFirst(*m_connection, this, kQueue, count, "test", "replay me");
     }
 
     std::vector<core::Message> peekAll(const char *entity)

@@ -132,23 +132,7 @@ private:
     /** Moves `count` messages of `queue` to its dead-letter queue. */
     bool deadLetterAll(const std::string &queue, int count)
     {
-        int done = 0;
-        while (done < count) {
-            auto r = wait<std::vector<core::Message>>([&](auto cb) {
-                m_connection->receive(queue, client::ReceiveMode::PeekLock, 500, 2s, this, cb);
-            });
-            if (!r || !*r || (*r)->empty())
-                return false;
-            int settled = 0, errors = 0;
-            const int n = int((*r)->size());
-            for (const auto &m : **r)
-                m_connection->deadLetter(queue, m.lockToken, std::string("test-reason"), std::string("test description"),
-                                         this, [&](core::Result<void> s) { ++(s ? settled : errors); });
-            if (!QTest::qWaitFor([&] { return settled + errors == n; }, 30000) || errors)
-                return false;
-            done += n;
-        }
-        return true;
+        return testing::deadLetterFirst(*m_connection, this, queue, count, "test-reason", "test description");
     }
 
     /** Everything in `entity`, received and deleted. */
