@@ -88,7 +88,6 @@ void confirmAndPurge(QWidget *parent, client::NamespaceConnection *connection, c
     Q_ASSERT(parent && connection);
     if (!parent || !connection)
         return;
-    const SubQueuePath path = splitSubQueuePath(entityPath);
     auto ask = [parent, connection, entityPath, done = std::move(done)](std::int64_t count, const QString &countError) mutable {
         const QString countText = count < 0 ? QObject::tr("an unknown number of messages (%1)").arg(countError)
                                             : (count == 1 ? QObject::tr("1 message") : QObject::tr("%1 messages").arg(count));
@@ -111,19 +110,26 @@ void confirmAndPurge(QWidget *parent, client::NamespaceConnection *connection, c
                          });
         box->open();
     };
-    // Shared so that whichever callback runs can move it out.
-    auto shared = std::make_shared<decltype(ask)>(std::move(ask));
+    fetchSubQueueCount(connection, parent, entityPath, std::move(ask));
+}
+
+void fetchSubQueueCount(client::NamespaceConnection *connection, QObject *context, const QString &entityPath,
+                        std::function<void(std::int64_t, const QString &)> done)
+{
+    const SubQueuePath path = splitSubQueuePath(entityPath);
     const int split = path.entity.indexOf(kSubscriptions, 0, Qt::CaseInsensitive);
     if (split < 0) {
-        connection->getQueue(path.entity.toStdString(), parent, [shared, kind = path.kind](core::Result<client::QueueInfo> r) {
-            (*shared)(r ? pick(kind, r.value().counts) : -1, r ? QString() : QString::fromStdString(r.error().message));
-        });
+        connection->getQueue(path.entity.toStdString(), context,
+                             [done = std::move(done), kind = path.kind](core::Result<client::QueueInfo> r) {
+                                 done(r ? pick(kind, r.value().counts) : -1,
+                                      r ? QString() : QString::fromStdString(r.error().message));
+                             });
     } else {
         connection->getSubscription(path.entity.left(split).toStdString(),
-                                    path.entity.mid(split + kSubscriptions.size()).toStdString(), parent,
-                                    [shared, kind = path.kind](core::Result<client::SubscriptionInfo> r) {
-                                        (*shared)(r ? pick(kind, r.value().counts) : -1,
-                                                  r ? QString() : QString::fromStdString(r.error().message));
+                                    path.entity.mid(split + kSubscriptions.size()).toStdString(), context,
+                                    [done = std::move(done), kind = path.kind](core::Result<client::SubscriptionInfo> r) {
+                                        done(r ? pick(kind, r.value().counts) : -1,
+                                             r ? QString() : QString::fromStdString(r.error().message));
                                     });
     }
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 
+class QObject;
 class QWidget;
 
 namespace busyard::client {
@@ -42,5 +43,10 @@ struct SubQueuePath
     Kind kind = Kind::Active;
 };
 SubQueuePath splitSubQueuePath(const QString &entityPath);
+
+/** Fetches the runtime message count of the sub-queue `entityPath` names (getQueue / getSubscription);
+    `done` runs once on `context`'s thread with the count, or -1 and the error text. */
+void fetchSubQueueCount(client::NamespaceConnection *connection, QObject *context, const QString &entityPath,
+                        std::function<void(std::int64_t count, const QString &error)> done);
 
 } // namespace busyard::widgets

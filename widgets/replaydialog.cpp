@@ -811,35 +811,12 @@ void ReplayDialog::fetchSourceCount()
 {
     // The caller did not know the count (e.g. the Explorer tree): ask the management plane, for the header
     // and the progress bar. Never blocks; a failure leaves "all messages".
-    const SubQueuePath path = splitSubQueuePath(m_source);
-    const auto show = [this](std::int64_t count) {
+    fetchSubQueueCount(m_connection, this, m_source, [this](std::int64_t count, const QString &) {
         if (m_job || count < 0)
             return;
         m_sourceCount = count;
         m_sourceLabel->setText(tr("<b>Source:</b> %1").arg(tr("%1 — %2").arg(m_source, messagesText(count)).toHtmlEscaped()));
-    };
-    const auto pick = [kind = path.kind](const core::broker::RuntimeCounts &c) {
-        switch (kind) {
-        case SubQueuePath::Kind::DeadLetter: return c.deadLetter;
-        case SubQueuePath::Kind::TransferDeadLetter: return c.transferDeadLetter;
-        case SubQueuePath::Kind::Active: break;
-        }
-        return c.active;
-    };
-    const int split = path.entity.indexOf(QLatin1String("/Subscriptions/"), 0, Qt::CaseInsensitive);
-    if (split < 0) {
-        m_connection->getQueue(path.entity.toStdString(), this, [show, pick](core::Result<client::QueueInfo> r) {
-            if (r)
-                show(pick(r.value().counts));
-        });
-    } else {
-        m_connection->getSubscription(path.entity.left(split).toStdString(),
-                                      path.entity.mid(split + int(qstrlen("/Subscriptions/"))).toStdString(), this,
-                                      [show, pick](core::Result<client::SubscriptionInfo> r) {
-                                          if (r)
-                                              show(pick(r.value().counts));
-                                      });
-    }
+    });
 }
 
 // ---- running -------------------------------------------------------------------------------------------
