@@ -1,5 +1,6 @@
 #include "countsampler.h"
 
+#include "core/broker/address.h"
 #include "core/client/namespaceconnection.h"
 
 #include <QDateTime>
@@ -10,15 +11,11 @@ namespace {
 
 const QString kSubscriptions = QStringLiteral("/Subscriptions/");
 
-/** "x/$DeadLetterQueue", "x/$Transfer/$DeadLetterQueue" -> "x". */
-QString withoutSubQueue(QString path)
+/** "x/$DeadLetterQueue", "x/$Transfer/$DeadLetterQueue" -> "x"; not an entity address: unchanged. */
+QString withoutSubQueue(const QString &path)
 {
-    for (const QString &suffix : {QStringLiteral("/$Transfer/$DeadLetterQueue"), QStringLiteral("/$DeadLetterQueue")})
-        if (path.endsWith(suffix, Qt::CaseInsensitive)) {
-            path.chop(suffix.size());
-            break;
-        }
-    return path;
+    const auto address = core::broker::EntityAddress::parse(path.toStdString());
+    return address ? QString::fromStdString(address->entityPath) : path;
 }
 
 } // namespace

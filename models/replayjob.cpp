@@ -2,6 +2,7 @@
 
 #include "replayjournal.h"
 
+#include "core/broker/address.h"
 #include "core/broker/routing.h"
 #include "core/client/namespaceconnection.h"
 #include "core/logging.h"
@@ -27,14 +28,6 @@ namespace busyard::models {
 
 namespace {
 
-bool endsWithNoCase(const std::string &text, std::string_view suffix)
-{
-    if (text.size() < suffix.size())
-        return false;
-    return std::equal(suffix.begin(), suffix.end(), text.end() - std::ptrdiff_t(suffix.size()),
-                      [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
-}
-
 std::size_t findNoCase(const std::string &text, std::string_view needle)
 {
     const auto it = std::search(text.begin(), text.end(), needle.begin(), needle.end(), [](char a, char b) {
@@ -43,25 +36,12 @@ std::size_t findNoCase(const std::string &text, std::string_view needle)
     return it == text.end() ? std::string::npos : std::size_t(it - text.begin());
 }
 
-/** "q/$DeadLetterQueue", "q/$Transfer/$DeadLetterQueue" -> "q"; other paths unchanged. */
-std::string withoutSubQueue(std::string path)
-{
-    for (std::string_view suffix : {std::string_view("/$Transfer/$DeadLetterQueue"), std::string_view("/$DeadLetterQueue")}) {
-        if (endsWithNoCase(path, suffix)) {
-            path.resize(path.size() - suffix.size());
-            break;
-        }
-    }
-    return path;
-}
-
-/** The queue or topic owning an entity path ("t/Subscriptions/s/$DeadLetterQueue" -> "t"). */
+/** The queue or topic owning an entity path ("t/Subscriptions/s/$DeadLetterQueue" -> "t"); a path that is
+    not an entity address is returned unchanged. */
 std::string owningEntity(const std::string &path)
 {
-    std::string owner = withoutSubQueue(path);
-    if (const auto at = findNoCase(owner, "/Subscriptions/"); at != std::string::npos)
-        owner.resize(at);
-    return owner;
+    const auto address = core::broker::EntityAddress::parse(path);
+    return address ? address->owningEntityPath() : path;
 }
 
 /** Name-based (version 5, SHA-1) UUID of `name` in the namespace `space` (RFC 4122 §4.3). */
@@ -299,7 +279,9 @@ struct ReplayJob::Private
     {
         preparing = true;
         // 1. The source's lock duration: how long the locks of a run that died can keep messages hidden.
-        const std::string owner = withoutSubQueue(source);
+        // (The entity itself: a queue, or "topic/Subscriptions/sub".)
+        const auto address = core::broker::EntityAddress::parse(source);
+        const std::string owner = address ? address->entityPath : source;
         auto withDuration = [this](std::chrono::milliseconds lock) {
             lockWaitUntilMs = q->m_clock.elapsed() + lock.count() + 2000;
             verifyTargets();

@@ -11,6 +11,7 @@
 #include "senddialog.h"
 #include "widgetaction.h"
 
+#include "core/broker/address.h"
 #include "core/client/namespaceconnection.h"
 #include "core/sql/filter.h"
 #include "models/countsampler.h"
@@ -665,13 +666,9 @@ void MessageBrowser::settleSelection(SettleKind kind, QString reason, QString de
 
 std::string MessageBrowser::sendEntity() const
 {
-    QString path = m_entityPath;
-    for (const auto *suffix : {"/$Transfer/$DeadLetterQueue", "/$DeadLetterQueue"})
-        if (path.endsWith(QLatin1String(suffix), Qt::CaseInsensitive))
-            path.chop(qsizetype(qstrlen(suffix)));
-    if (const auto at = path.indexOf(QLatin1String("/Subscriptions/"), 0, Qt::CaseInsensitive); at >= 0)
-        path.truncate(at);
-    return path.toStdString();
+    const std::string path = m_entityPath.toStdString();
+    const auto address = core::broker::EntityAddress::parse(path);
+    return address ? address->owningEntityPath() : path;
 }
 
 void MessageBrowser::openSendDialog()

@@ -1,5 +1,6 @@
 #include "purgeflow.h"
 
+#include "core/broker/address.h"
 #include "core/client/namespaceconnection.h"
 #include "models/purgejob.h"
 
@@ -16,8 +17,6 @@ namespace busyard::widgets {
 
 namespace {
 
-const QLatin1String kTransferDlq("/$Transfer/$DeadLetterQueue");
-const QLatin1String kDlq("/$DeadLetterQueue");
 const QLatin1String kSubscriptions("/Subscriptions/");
 
 std::int64_t pick(SubQueuePath::Kind kind, const core::broker::RuntimeCounts &c)
@@ -71,14 +70,14 @@ void runPurge(QWidget *parent, client::NamespaceConnection *connection, const QS
 
 SubQueuePath splitSubQueuePath(const QString &entityPath)
 {
-    SubQueuePath path{entityPath, SubQueuePath::Kind::Active};
-    if (path.entity.endsWith(kTransferDlq, Qt::CaseInsensitive)) {
-        path.kind = SubQueuePath::Kind::TransferDeadLetter;
-        path.entity.chop(kTransferDlq.size());
-    } else if (path.entity.endsWith(kDlq, Qt::CaseInsensitive)) {
+    const auto address = core::broker::EntityAddress::parse(entityPath.toStdString());
+    if (!address)
+        return SubQueuePath{entityPath, SubQueuePath::Kind::Active};
+    SubQueuePath path{QString::fromStdString(address->entityPath), SubQueuePath::Kind::Active};
+    if (address->subQueue == core::broker::SubQueue::DeadLetter)
         path.kind = SubQueuePath::Kind::DeadLetter;
-        path.entity.chop(kDlq.size());
-    }
+    else if (address->subQueue == core::broker::SubQueue::TransferDeadLetter)
+        path.kind = SubQueuePath::Kind::TransferDeadLetter;
     return path;
 }
 

@@ -47,6 +47,9 @@ struct EntityAddress
 
     /** The canonical text: "<entityPath>[/$DeadLetterQueue|/$Transfer[/$DeadLetterQueue]]". */
     std::string toString() const;
+    /** The queue or topic that owns the address: where a message for it is sent ("t" for
+        "t/Subscriptions/s/$DeadLetterQueue", "q" for "q/$DeadLetterQueue"). */
+    const std::string &owningEntityPath() const { return isSubscription() ? topic : entityPath; }
 };
 
 } // namespace busyard::core::broker

@@ -26,6 +26,7 @@ private slots:
     void statusNames();
     void addressParse_data();
     void addressParse();
+    void owningEntity();
     void timeSpanText();
 };
 
@@ -267,6 +268,24 @@ void TestEntities::addressParse()
     QCOMPARE(QString::fromStdString(a->subscription), subscription);
     QCOMPARE(static_cast<int>(a->subQueue), subQueue);
     QCOMPARE(a->management, management);
+}
+
+void TestEntities::owningEntity()
+{
+    // Where a message for the address is sent: the queue, or the topic of a subscription.
+    const std::pair<const char *, const char *> cases[] = {
+        {"q1", "q1"},
+        {"q1/$DeadLetterQueue", "q1"},
+        {"site1/q/$Transfer/$DeadLetterQueue", "site1/q"},
+        {"t", "t"},
+        {"t/Subscriptions/s", "t"},
+        {"a/t/subscriptions/s/$DeadLetterQueue", "a/t"},
+    };
+    for (const auto &[address, owner] : cases) {
+        const auto a = EntityAddress::parse(address);
+        QVERIFY2(a.ok(), address);
+        QCOMPARE(QString::fromStdString(a->owningEntityPath()), QString::fromLatin1(owner));
+    }
 }
 
 void TestEntities::timeSpanText()
