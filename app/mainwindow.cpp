@@ -436,6 +436,14 @@ void MainWindow::openView(client::NamespaceConnection *connection, widgets::Enti
         return;
     const QString connectionId = m_connections->idOf(connection);
     using widgets::EntityView;
+    // Dialogs hold the connection's pointer: they close with the connection, as its tabs do.
+    const auto closeWithConnection = [this, connectionId](QDialog *dialog) {
+        connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
+                [dialog, connectionId](const QString &id) {
+                    if (id == connectionId)
+                        dialog->close();
+                });
+    };
     switch (view) {
     case EntityView::Replay: {
         if (readOnly) {
@@ -451,23 +459,14 @@ void MainWindow::openView(client::NamespaceConnection *connection, widgets::Enti
                     if (id == connectionId)
                         dialog->setReadOnly(nowReadOnly);
                 });
-        // The dialog holds the connection's pointer: close it with the connection's tabs.
-        connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
-                [dialog, connectionId](const QString &id) {
-                    if (id == connectionId)
-                        dialog->close();
-                });
+        closeWithConnection(dialog);
         dialog->open();
         return;
     }
     case EntityView::RoutingPreview: {
         auto *dialog = new widgets::RoutingPreviewDialog(connection, entityPath, {}, this);
         dialog->setAttribute(Qt::WA_DeleteOnClose);
-        connect(m_connections, &models::ConnectionManager::connectionAboutToBeRemoved, dialog,
-                [dialog, connectionId](const QString &id) {
-                    if (id == connectionId)
-                        dialog->close();
-                });
+        closeWithConnection(dialog);
         dialog->show();
         return;
     }
